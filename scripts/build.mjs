@@ -3,7 +3,7 @@
 // the root action.yml, plus the `shipline` CLI. Checks every action runs on node24 and points at its
 // own bundle. Output is byte-for-byte reproducible (no timestamps, no absolute paths).
 //
-//   node scripts/build.mjs [--outdir DIR]
+//   node scripts/build.mjs [--outdir DIR] [name …]   (names: rebuild only those bundles, e.g. smoke-test cli)
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outFlag = process.argv.indexOf('--outdir');
 const outRoot = outFlag > 0 ? resolve(process.argv[outFlag + 1]) : join(root, 'dist');
+const only = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--outdir');
 
 /** [{ name, actionFile, entry }] for every action, the root one being "deploy". */
 export function listActions() {
@@ -63,19 +64,25 @@ async function main() {
     for (const p of problems) console.error(`✗ ${p}`);
     process.exit(1);
   }
-  rmSync(outRoot, { recursive: true, force: true });
+  if (only.length === 0) rmSync(outRoot, { recursive: true, force: true });
   mkdirSync(outRoot, { recursive: true });
   // Bundles are ESM .js files: say so next to them, whatever the consumer's package.json says.
   writeFileSync(join(outRoot, 'package.json'), '{\n  "type": "module"\n}\n');
   const targets = [...actions.map((a) => ({ name: a.name, entry: a.entry })), { name: 'cli', entry: join(root, 'src', 'cli', 'bin.ts') }];
+  const unknown = only.filter((n) => !targets.some((t) => t.name === n));
+  if (unknown.length) {
+    console.error(`✗ unknown bundle(s): ${unknown.join(', ')} (known: ${targets.map((t) => t.name).join(', ')})`);
+    process.exit(1);
+  }
   const rows = [];
-  for (const { name, entry } of targets) {
+  for (const { name, entry } of targets.filter((t) => only.length === 0 || only.includes(t.name))) {
+    rmSync(join(outRoot, name), { recursive: true, force: true });
     const result = await build({ ...shared, entryPoints: [entry], outdir: join(outRoot, name) });
     const files = Object.entries(result.metafile.outputs);
     const main = files.find(([f]) => f.endsWith(`${name}/index.js`));
     rows.push(`${name.padEnd(16)} ${String(Math.round((main?.[1].bytes ?? 0) / 1024)).padStart(5)} KiB entry, ${files.length - 1} lazy chunk(s), ${Math.round(files.reduce((s, [, o]) => s + o.bytes, 0) / 1024)} KiB total`);
   }
-  console.log(`built ${targets.length} bundles into ${relative(root, outRoot) || '.'}:\n  ${rows.join('\n  ')}`);
+  console.log(`built ${rows.length} bundles into ${relative(root, outRoot) || '.'}:\n  ${rows.join('\n  ')}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
