@@ -141,13 +141,13 @@ export class InputReader {
       if (!existsSync(file)) throw new ConfigurationError(name, `file ${single} does not exist`);
       text = readFileSync(file, 'utf8');
     }
-    const { parseDocument } = await import('yaml');
-    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    const { parseDocument } = await import('./yaml.js');
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
     const problem = doc.errors[0];
     if (problem) {
       const where = problem.linePos?.[0];
       const at = where ? ` at line ${where.line}, column ${where.col}` : '';
-      throw new ConfigurationError(name, `malformed YAML${file ? ` in ${single}` : ''}${at}: ${problem.message.split('\n')[0]}`);
+      throw new ConfigurationError(name, `malformed YAML${file ? ` in ${single}` : ''}${at}: ${(problem.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`);
     }
     return { value: doc.toJS({ maxAliasCount: 100 }), text, ...(file ? { file } : {}) };
   }

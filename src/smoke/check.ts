@@ -50,7 +50,7 @@ export type CheckSpec = z.infer<typeof checkSchema>;
 export type CheckDefaults = Partial<Omit<CheckSpec, 'url' | 'name'>>;
 
 /** Turns a validated spec into a Check, or returns the problem as text (with its field). */
-export function compileCheck(spec: CheckSpec, defaults: CheckDefaults, index: number): Check | string {
+export function compileCheck(spec: CheckSpec, defaults: CheckDefaults): Check | string {
   const merged = { ...defaults, ...spec };
   let url: URL;
   try {
@@ -95,7 +95,7 @@ export function compileCheck(spec: CheckSpec, defaults: CheckDefaults, index: nu
 
   const method = (merged.method ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase();
   return {
-    name: merged.name ?? `${method} ${url.pathname}${index > 0 ? ` #${index + 1}` : ''}`,
+    name: merged.name ?? `${method} ${url.pathname}`,
     url: url.toString(),
     method,
     headers,

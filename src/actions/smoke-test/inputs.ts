@@ -85,8 +85,10 @@ export async function readSmokeInputs(input: InputReader): Promise<SmokeInputs> 
     const parsed = checkSchema.safeParse(spec);
     const where = url ? 'url' : `checks[${index}]`;
     if (!parsed.success) throw new ConfigurationError(inputName, describeSchemaError(parsed.error, where));
-    const check = compileCheck(parsed.data, defaults, url ? 0 : index);
+    const check = compileCheck(parsed.data, defaults);
     if (typeof check === 'string') throw new ConfigurationError(inputName, url ? check : `${where}.${check}`);
+    // Unnamed checks of the same path are numbered; two checks the user named alike are a mistake.
+    if (names.has(check.name) && parsed.data.name === undefined) check.name = `${check.name} #${index + 1}`;
     if (names.has(check.name)) throw new ConfigurationError(inputName, `${where}: duplicate check name '${check.name}'`);
     names.add(check.name);
     checks.push(check);
