@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBundle, type BundleRun } from '../harness/contract.js';
 import { startSmokeServer, type TestServer } from '../helpers/http-server.js';
+import { hasOpenssl, selfSignedCert } from '../helpers/tls.js';
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 
 const TOKEN = 'sk-live-9f8e7d6c5b4a';
 let server: TestServer;
@@ -160,5 +163,32 @@ describe('smoke-test bundle: bad input fails with one line, before any request',
     expect(run.stderr).toBe('');
     expect(run.outputs).toEqual({});
     expect(server.requests.length).toBe(before);
+  });
+});
+
+describe.skipIf(!hasOpenssl())('smoke-test bundle: TLS (self-signed certificate from the real openssl)', () => {
+  if (!hasOpenssl()) console.log('skipped TLS tests: install openssl (apt-get install -y openssl)');
+  let https: Server;
+  let url = '';
+  beforeAll(async () => {
+    https = createHttpsServer(selfSignedCert(), (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('secure ok');
+    });
+    await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
+    url = `https://127.0.0.1:${(https.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((r) => https.close(() => r())));
+
+  it('verifies certificates by default', async () => {
+    const run = await smoke({ url, retries: '0' });
+    expect(run.exitCode).toBe(1);
+    expect(results(run)[0]?.failures[0]).toMatch(/SELF_SIGNED|self-signed/i);
+  });
+
+  it('skips verification only with insecure-tls, and warns', async () => {
+    const run = await smoke({ url, 'insecure-tls': 'true', 'expect-body': 'secure ok' });
+    expect(run.exitCode).toBe(0);
+    expect(run.warnings).toEqual(['insecure-tls is true: TLS certificates are not verified for these checks.']);
   });
 });

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { inputVar, parseFileCommands } from '../../harness/contract.js';
+
+describe('contract harness', () => {
+  it('names input variables as the runner does (hyphens kept, spaces to underscores)', () => {
+    expect(inputVar('expect-status')).toBe('INPUT_EXPECT-STATUS');
+    expect(inputVar('my input')).toBe('INPUT_MY_INPUT');
+  });
+
+  it('parses heredoc and legacy file commands', () => {
+    const text = 'result<<ghadelimiter_1\npass\nghadelimiter_1\nresults<<EOF\n[\n 1\n]\nEOF\nlegacy=a=b\n';
+    expect(parseFileCommands(text)).toEqual({ result: 'pass', results: '[\n 1\n]', legacy: 'a=b' });
+  });
+
+  it('rejects an unterminated heredoc', () => {
+    expect(() => parseFileCommands('x<<D\nvalue\n')).toThrow('unterminated');
+  });
+});
