@@ -9,5 +9,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // @actions/workflow-parser imports its JSON schema without an import attribute, which plain Node
+    // ESM refuses; let vite transform it (TOOLS.md: it works once bundled).
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });
