@@ -94,6 +94,15 @@ else
   echo "$kwok_want" >"$bin/kwok.stamp"
   log "kwok built in $((SECONDS - t0))s"
 fi
+# kwok's Stage CRD ships in its module: keep a copy next to the binary.
+if [[ ! -s "$bin/kwok-crds/kwok.x-k8s.io_stages.yaml" || "$(stamp "$bin/kwok-crds/kwok.x-k8s.io_stages.yaml")" != "$kwok_want" ]]; then
+  kwok_dir="$(cd /tmp && GOFLAGS= go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" \
+              | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  mkdir -p "$bin/kwok-crds"
+  cp "$kwok_dir/kustomize/crd/bases/kwok.x-k8s.io_stages.yaml" "$bin/kwok-crds/"
+  chmod 644 "$bin/kwok-crds/"*.yaml
+  echo "$kwok_want" >"$bin/kwok-crds/kwok.x-k8s.io_stages.yaml.stamp"
+fi
 
 # ---------------------------------------------------------------- etcd (optional)
 if [[ "${SHIPLINE_KUBE_ETCD:-apt}" == build ]]; then
