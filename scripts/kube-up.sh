@@ -84,15 +84,17 @@ rm -rf "$state"
 mkdir -p "$state"/{pki,etcd,logs,run,kcm-certs,sched-certs,apiserver-certs}
 chmod 700 "$state"
 
-# Free loopback ports, allocated together so they are distinct.
-read -r p_etcd p_etcd_peer p_api p_kcm p_sched p_kwok < <(python3 - <<'EOF'
-import socket
-socks = []
-for _ in range(6):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-)
+# Free loopback ports: random, below the ephemeral range (so no outgoing connection takes
+# one meanwhile), and not bound by anything according to /proc/net/tcp{,6}.
+used_ports=" $(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk 'NR>1 && $2 ~ /:/ {print $2}' \
+  | while read -r local; do printf '%d ' "0x${local##*:}"; done || true) "
+ports=()
+while (( ${#ports[@]} < 6 )); do
+  p=$((10000 + RANDOM % 22000))
+  [[ "$used_ports" == *" $p "* || " ${ports[*]} " == *" $p "* ]] && continue
+  ports+=("$p")
+done
+read -r p_etcd p_etcd_peer p_api p_kcm p_sched p_kwok <<<"${ports[*]}"
 cat >"$state/ports.env" <<EOF
 ETCD_PORT=$p_etcd
 APISERVER_PORT=$p_api
@@ -100,6 +102,7 @@ KCM_PORT=$p_kcm
 SCHEDULER_PORT=$p_sched
 KWOK_PORT=$p_kwok
 SERVER=https://127.0.0.1:$p_api
+KUBECONFIG=$kubeconfig
 EOF
 
 # ------------------------------------------------------------------ PKI (openssl)
@@ -131,6 +134,19 @@ pki="$state/pki"
   sign kube-controller-manager "/CN=system:kube-controller-manager" clientAuth
   sign kube-scheduler "/CN=system:kube-scheduler" clientAuth
   sign kwok "/O=system:masters/CN=kwok" clientAuth
+  # front-proxy (request-header) CA and client, as kubeadm sets up: lets the controller-manager
+  # and scheduler load a complete extension-apiserver-authentication config map.
+  newkey front-proxy-ca
+  openssl req -x509 -new -key front-proxy-ca.key -sha256 -days 3650 -subj "/CN=shipline-front-proxy-ca" \
+    -out front-proxy-ca.crt -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"
+  newkey front-proxy-client
+  openssl req -new -key front-proxy-client.key -subj "/CN=front-proxy-client" -out front-proxy-client.csr
+  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+    "extendedKeyUsage=clientAuth" >front-proxy-client.ext
+  openssl x509 -req -in front-proxy-client.csr -CA front-proxy-ca.crt -CAkey front-proxy-ca.key \
+    -CAcreateserial -sha256 -days 3650 -extfile front-proxy-client.ext -out front-proxy-client.crt
+  rm -f front-proxy-client.csr front-proxy-client.ext
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.key
   openssl pkey -in sa.key -pubout -out sa.pub
   chmod 600 ./*.key
@@ -189,6 +205,7 @@ start_bin etcd "$etcd_bin" \
   --listen-client-urls "http://127.0.0.1:$p_etcd" --advertise-client-urls "http://127.0.0.1:$p_etcd" \
   --listen-peer-urls "http://127.0.0.1:$p_etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$p_etcd_peer" \
   --initial-cluster "shipline=http://127.0.0.1:$p_etcd_peer" \
+  --heartbeat-interval 50 --election-timeout 250 \
   --quota-backend-bytes 2147483648 --snapshot-count 10000 --log-level warn
 wait_for "etcd health" 30 etcd curl -fsS "http://127.0.0.1:$p_etcd/health"
 log "etcd $("$etcd_bin" --version 2>/dev/null | sed -n 's/^etcd Version: //p') up on 127.0.0.1:$p_etcd"
@@ -200,6 +217,11 @@ start_bin kube-apiserver "$bin/kube-apiserver" \
   --cert-dir "$state/apiserver-certs" \
   --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
   --client-ca-file "$pki/ca.crt" \
+  --requestheader-client-ca-file "$pki/front-proxy-ca.crt" \
+  --requestheader-allowed-names front-proxy-client \
+  --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+  --requestheader-extra-headers-prefix X-Remote-Extra- \
+  --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
   --service-cluster-ip-range 10.96.0.0/16 \
@@ -287,11 +309,14 @@ start_bin kwok "$bin/kwok" \
 
 healthz() { curl -ksf "https://127.0.0.1:$1/healthz"; }
 wait_for "kube-controller-manager /healthz" 60 kube-controller-manager healthz "$p_kcm"
+log "kube-controller-manager healthy"
 wait_for "kube-scheduler /healthz" 60 kube-scheduler healthz "$p_sched"
+log "kube-scheduler healthy"
 nodes_ready() {
   [[ "$(kca get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True)" -ge "$nodes" ]]
 }
 wait_for "$nodes Ready nodes (kwok)" 60 kwok nodes_ready
+log "$nodes nodes Ready"
 # Pods can only be admitted once the serviceaccount controller made "default" and the
 # root-CA publisher made kube-root-ca.crt in the namespace.
 wait_for "default service account" 60 kube-controller-manager kca -n default get serviceaccount default
