@@ -14,10 +14,13 @@ import { matchJobMessage, readJobMessage, saveJobMessage, type JobMessage } from
 import { enforceLimits } from './limits.js';
 import { buildDefaultMessage, defaultTitle, imageDigest, shortImage, type DefaultMessageModel } from './message.js';
 import { STATUS_STYLE } from './status.js';
-import { fillTemplate, type Placeholder, type VariableName } from './template.js';
+import { fillTemplate, fillText, VARIABLES, type Mode, type Placeholder, type VariableName } from './template.js';
 import type { DeliveryReceipt, SlackTransport } from './transport.js';
 import type { SlackMessage } from './types.js';
 import { WebhookTransport, type FetchLike } from './webhook.js';
+
+/** Placeholders holding mrkdwn we rendered (mentions) or the user's own text: never escaped again. */
+const TRUSTED: ReadonlySet<string> = new Set(['mention', 'text']);
 
 /** Per-request timeout: Slack answers in well under a second when it answers at all. */
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -103,11 +106,24 @@ function resolveGithub(path: string, env: Services['env'], ctx: GitHubContext): 
 }
 
 function buildMessage(inputs: SlackNotifyInputs, services: Services, ctx: GitHubContext, durationMs: number | undefined): SlackMessage {
+  const variables = templateVariables(inputs, ctx, durationMs);
+  const resolve = (p: Placeholder): string => {
+    if (p.name.startsWith('env.')) return services.env[p.name.slice(4)] ?? '';
+    if (p.name.startsWith('github.')) return resolveGithub(p.name.slice(7), services.env, ctx);
+    return variables[p.name as VariableName] ?? '';
+  };
+  const unknown = new Set<string>();
+  const fill = (text: string, mode: Mode): string => fillText(text, resolve, mode, TRUSTED, (e) => unknown.add(e));
+  const title = inputs.title ? fill(inputs.title, 'plain') : undefined;
+  const text = inputs.text ? fill(inputs.text, 'mrkdwn') : undefined;
+  const fields = inputs.fields.map((f) => ({ name: fill(f.name, 'plain'), value: fill(f.value, 'mrkdwn') }));
+  if (unknown.size) services.log.warning(`left as written (not a known placeholder): ${[...unknown].join(', ')}; known: ${VARIABLES.join(', ')}, env.NAME, github.…`);
+
   const model: DefaultMessageModel = {
     status: inputs.status,
-    ...(inputs.title ? { title: inputs.title } : {}),
-    ...(inputs.text ? { text: inputs.text } : {}),
-    fields: inputs.fields,
+    ...(title ? { title } : {}),
+    ...(text ? { text } : {}),
+    fields,
     ...(inputs.environment ? { environment: inputs.environment } : {}),
     ...(inputs.environmentUrl ? { environmentUrl: inputs.environmentUrl } : {}),
     ...(inputs.image ? { image: inputs.image } : {}),
@@ -118,13 +134,7 @@ function buildMessage(inputs: SlackNotifyInputs, services: Services, ctx: GitHub
   const fallback = buildDefaultMessage(model);
   if (!inputs.payload) return fallback;
 
-  const variables = templateVariables(inputs, ctx, durationMs);
-  const resolve = (p: Placeholder): string => {
-    if (p.name.startsWith('env.')) return services.env[p.name.slice(4)] ?? '';
-    if (p.name.startsWith('github.')) return resolveGithub(p.name.slice(7), services.env, ctx);
-    return variables[p.name as VariableName] ?? '';
-  };
-  const message = fillTemplate(inputs.payload, resolve, new Set(['mention', 'text']));
+  const message = fillTemplate(inputs.payload, resolve, TRUSTED);
   // The channel travels as an argument, not in the message.
   delete message['channel'];
   // Notifications and screen readers use `text`; Slack recommends it alongside blocks.
@@ -171,27 +181,36 @@ export async function runSlackNotify(inputs: SlackNotifyInputs, services: Servic
   const where = transport.kind === 'bot' ? ` to ${inputs.channel}` : '';
   const what = `${inputs.status} notification`;
   let attempts = 0;
-  const policy = { retries: inputs.retries, clock, log, what, ...(deps.random ? { random: deps.random } : {}) };
+  const policy = { retries: inputs.retries, clock, log, ...(deps.random ? { random: deps.random } : {}) };
+
+  /** withRetries, counting every attempt whatever the outcome. */
+  const counted = async <T>(attempt: () => Promise<T>, label: string): Promise<T> => {
+    try {
+      const r = await withRetries(attempt, { ...policy, what: label });
+      attempts += r.attempts;
+      return r.value;
+    } catch (error) {
+      if (error instanceof DeliveryFailedError) attempts += error.attempts;
+      throw error;
+    }
+  };
 
   const send = async (content: SlackMessage): Promise<{ receipt: DeliveryReceipt; operation: 'posted' | 'updated' }> => {
     if (target && transport.update) {
       const edit = target;
       try {
-        const r = await withRetries(() => (transport.update as NonNullable<SlackTransport['update']>)(content, edit), { ...policy, what: `update of message ${edit.ts}` });
-        attempts += r.attempts;
-        return { receipt: r.value, operation: 'updated' };
+        const receipt = await counted(() => (transport.update as NonNullable<SlackTransport['update']>)(content, edit), `update of message ${edit.ts}`);
+        return { receipt, operation: 'updated' };
       } catch (error) {
         if (!(error instanceof DeliveryFailedError)) throw error;
-        attempts += error.attempts;
         if (!NOT_EDITABLE.has(error.failure.code)) throw error;
         notes.push(`message ${edit.ts} could not be updated (${error.failure.code}): posted a new one`);
         log.warning(`Slack: message ${edit.ts} could not be updated (${error.failure.code}); posting a new message instead`);
         target = undefined;
       }
     }
-    const r = await withRetries(() => transport.post(content, { ...(inputs.channel ? { channel: inputs.channel } : {}), ...(inputs.threadTs ? { threadTs: inputs.threadTs } : {}) }), { ...policy, what: `post${where}` });
-    attempts += r.attempts;
-    return { receipt: r.value, operation: 'posted' };
+    const receipt = await counted(() => transport.post(content, { ...(inputs.channel ? { channel: inputs.channel } : {}), ...(inputs.threadTs ? { threadTs: inputs.threadTs } : {}) }), `post${where}`);
+    return { receipt, operation: 'posted' };
   };
 
   let result: SlackNotifyResult;

@@ -240,7 +240,11 @@ export function parsePayloadTemplate(text: string, options: { input: string; fil
   }
   if (!parsed && jsonError) {
     const near = masked.slice(Math.max(0, jsonError.index - 1), jsonError.index + 1);
-    const hint = /[\uE000-\uE01F]/.test(near) ? ' (in JSON, placeholders go inside strings: "{{ name }}")' : '';
+    const hint = /[\uE000-\uE01F]/.test(near)
+      ? ' (in JSON, placeholders go inside strings: "{{ name }}")'
+      : file || !/line break|control character|after a property value|after a list item/.test(jsonError.message)
+        ? ''
+        : ' (a `${{ }}` value containing quotes or line breaks breaks the JSON before shipline sees it: use {{ commit_message }}-style placeholders, which are filled safely)';
     throw new ConfigurationError(input, `malformed JSON at ${where(jsonError.index)}: ${jsonError.message.replace(/"?[\uE000-\uE01F]+"?/g, 'a placeholder')}${hint}`);
   }
 
@@ -256,7 +260,7 @@ export function parsePayloadTemplate(text: string, options: { input: string; fil
   return { value: message, placeholders };
 }
 
-type Mode = 'mrkdwn' | 'plain';
+export type Mode = 'mrkdwn' | 'plain';
 
 function fill(value: unknown, mode: Mode, replace: (text: string, mode: Mode) => string): unknown {
   if (typeof value === 'string') return replace(value, mode);
@@ -293,4 +297,24 @@ export function fillTemplate(template: PayloadTemplate, resolve: (placeholder: P
       return placeholder.raw || mode === 'plain' || trusted.has(placeholder.name) ? resolved : escapeMrkdwn(resolved);
     });
   return fill(template.value, 'mrkdwn', replace) as SlackMessage;
+}
+
+/**
+ * An input's text (title, text, field values) with its placeholders filled; in mrkdwn, values are
+ * escaped unless raw or trusted. Lenient on purpose: these inputs often hold `${{ }}` expansions
+ * (a commit message mentioning `{{ version }}`), so an unknown or malformed placeholder is left as
+ * written and reported through `onUnknown`, never an error that would fail the step.
+ */
+export function fillText(text: string, resolve: (placeholder: Placeholder) => string, mode: Mode, trusted: ReadonlySet<string> = new Set(), onUnknown: (expression: string) => void = () => {}): string {
+  if (!text.includes('{{')) return text;
+  return text.replace(PLACEHOLDER, (expression: string, inner: string) => {
+    const parsed = EXPRESSION.exec(inner);
+    if (!parsed || !isKnown(parsed[1] as string)) {
+      onUnknown(expression);
+      return expression;
+    }
+    const placeholder: Placeholder = { expression, name: parsed[1] as string, raw: parsed[2] === 'raw', line: 0, column: 0 };
+    const value = resolve(placeholder);
+    return placeholder.raw || mode === 'plain' || trusted.has(placeholder.name) ? value : escapeMrkdwn(value);
+  });
 }

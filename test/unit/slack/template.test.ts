@@ -75,12 +75,12 @@ describe('payload templates', () => {
   });
 
   it.each([
-    ['{\n  "text": "hi",\n  "blocks": [\n    {"type": "divider"}\n  ]\n  "x": 1\n}', undefined, /^Input 'payload': malformed JSON at line 6, column 3: expected ',' or '}' after a property value$/],
+    ['{\n  "text": "hi",\n  "blocks": [\n    {"type": "divider"}\n  ]\n  "x": 1\n}', undefined, /^Input 'payload': malformed JSON at line 6, column 3: expected ',' or '}' after a property value \(a `\$\{\{ \}\}` value containing quotes or line breaks breaks the JSON before shipline sees it: use \{\{ commit_message \}\}-style placeholders, which are filled safely\)$/],
     ['{\n  "text": "a"\n  "blocks": []\n}', undefined, /^Input 'payload': malformed JSON at line 3, column 3: /],
     ['{"text": "a", "blocks": [],}', undefined, /^Input 'payload': malformed JSON at line 1, column 28: expected a property name in double quotes$/],
     ['{"text": "a", "n": {{ status }}}', undefined, /column 20: unexpected character a placeholder \(in JSON, placeholders go inside strings/],
     ['{"text": "a"}}', undefined, /^Input 'payload': malformed JSON at line 1, column 14: unexpected text after the JSON value$/],
-    ['{\n  "text": "line one\nline two"\n}', undefined, /^Input 'payload': malformed JSON at line 2, column 20: line break inside a string \(write \\n\)$/],
+    ['{\n  "text": "line one\nline two"\n}', undefined, /^Input 'payload': malformed JSON at line 2, column 20: line break inside a string \(write \\n\) \(a `\$\{\{ \}\}` value/],
     ['{"text": "a", "n": {{ status }}}', 'slack.json', /^Input 'payload-file': malformed JSON at slack\.json, line 1, column 20: unexpected character a placeholder \(in JSON, placeholders go inside strings: "\{\{ name \}\}"\)$/],
     ['{"text": "a"', 'slack.json', /^Input 'payload-file': malformed JSON at slack\.json, line 1, column 13: /],
     ['text: hi\n  bad: indent', undefined, /^Input 'payload': malformed YAML at line 1, column 7: Nested mappings are not allowed/],
