@@ -283,7 +283,7 @@ export class RegistryClient {
     } catch (error) {
       const reason = describeFetchError(error);
       // A refused connection or an unknown host is not going to change in a few seconds.
-      const permanent = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|CERT|SSL|TLS|wrong version number|EPROTO/i.test(reason);
+      const permanent = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|CERT|SSL|TLS|wrong version number|EPROTO|bad port|Invalid URL/i.test(reason);
       if (permanent) throw new RegistryUnreachableError(this.registry, hintInsecure(reason, this.options.insecure));
       throw new RegistryError(`${method} ${url.pathname} on ${this.registry}: ${reason}`, undefined, undefined);
     }

@@ -27,12 +27,21 @@ export class RegistryUnreachableError extends RegistryError {
   ) {
     super(`registry ${registry} is unreachable: ${reason}`, undefined, 'UNREACHABLE');
   }
+
+  /** A refused connection or an unknown host does not heal in a few seconds. */
+  override get transient(): boolean {
+    return false;
+  }
 }
 
 /** The registry refused the credentials, or demanded some that were not given. */
 export class RegistryAuthError extends RegistryError {
   constructor(message: string, status: number) {
     super(message, status, 'UNAUTHORIZED');
+  }
+
+  override get transient(): boolean {
+    return false;
   }
 }
 

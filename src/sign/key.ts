@@ -85,7 +85,7 @@ export async function decryptCosignKey(der: Buffer, password: string): Promise<B
   const key = await scrypt(Buffer.from(password, 'utf8'), salt, SECRETBOX_KEY_BYTES, { N, r, p: params.p as number, maxmem: 256 * N * r });
   if (nonce.length !== 24) throw new KeyError('signing-key', 'the encrypted key has a malformed nonce');
   const plain = secretboxOpen(box, nonce, key);
-  if (!plain) throw new KeyError('signing-key-password', 'does not decrypt signing-key (wrong password)');
+  if (!plain) throw new KeyError('signing-key-password', 'does not decrypt signing-key (not its password)');
   return plain;
 }
 

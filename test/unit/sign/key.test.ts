@@ -39,7 +39,7 @@ describe('loadSigningKey', () => {
     const error = await loadSigningKey(read('v2-s3cret.key'), 'not-it').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeyError);
     expect((error as KeyError).input).toBe('signing-key-password');
-    expect((error as KeyError).message).toMatch(/wrong password/);
+    expect((error as KeyError).message).toMatch(/not its password/);
   });
 
   it.each([
