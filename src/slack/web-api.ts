@@ -61,7 +61,9 @@ export function describeSdkError(error: unknown): SlackDeliveryError {
     }
     case 'slack_webapi_http_error': {
       const status = e.statusCode ?? 0;
-      const body = typeof e.body === 'string' ? oneLineBody(e.body) : '';
+      // The SDK parses a JSON body ({ ok: false, error }) and keeps any other body as text.
+      const error = e.body && typeof e.body === 'object' ? (e.body as { error?: unknown }).error : undefined;
+      const body = typeof error === 'string' ? error : typeof e.body === 'string' ? oneLineBody(e.body) : '';
       return new SlackDeliveryError(status >= 500 || status === 408 ? 'server' : 'rejected', body || 'http_error', status);
     }
     case 'slack_webapi_request_error':

@@ -85,6 +85,8 @@ describe('slack-notify with a bot token (Web API, loopback Slack emulator)', () 
     expect(run.outputs['delivered']).toBe('true');
     expect(slack.requests).toHaveLength(3);
     expect(run.clock.sleeps).toHaveLength(2);
+    expect(run.runner.log).toContain('attempt 1 of 6: Slack answered internal_error; retrying in');
+    expect(run.runner.log).toContain('attempt 2 of 6: Slack answered HTTP 502 bad gateway; retrying in');
   });
 
   it.each([

@@ -115,6 +115,7 @@ describe('Web API errors (as @slack/web-api throws them)', () => {
     [{ code: 'slack_webapi_platform_error', data: { ok: false, error: 'ratelimited', response_metadata: { retryAfter: 4 } } }, ['rate-limited', 'ratelimited', undefined, 4000]],
     [{ code: 'slack_webapi_http_error', statusCode: 503, body: 'upstream down' }, ['server', 'upstream down', 503, undefined]],
     [{ code: 'slack_webapi_http_error', statusCode: 404, body: '' }, ['rejected', 'http_error', 404, undefined]],
+    [{ code: 'slack_webapi_http_error', statusCode: 500, body: { ok: false, error: 'rollup_error' } }, ['server', 'rollup_error', 500, undefined]],
     [{ code: 'slack_webapi_request_error', original: Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' } }) }, ['network', 'ECONNREFUSED', undefined, undefined]],
     [new Error('Retry header did not contain a valid timeout (url: x, retry-after header: soon)'), ['rate-limited', 'ratelimited', 429, undefined]],
   ])('%j', (thrown, [kind, code, status, retryAfterMs]) => {
