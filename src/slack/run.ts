@@ -37,6 +37,8 @@ export interface SlackNotifyDeps {
   fetch?: FetchLike;
   /** A ready transport (tests); by default one is built from the inputs. */
   transport?: SlackTransport;
+  /** Per-request timeout (default REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
 }
 
 export interface SlackNotifyResult {
@@ -160,11 +162,12 @@ export async function runSlackNotify(inputs: SlackNotifyInputs, services: Servic
   const message = limited.message;
   for (const note of limited.notes) notes.push(`cut to Slack's limits: ${note}`);
 
+  const timeoutMs = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const transport: SlackTransport =
     deps.transport ??
     (inputs.transport.kind === 'webhook'
-      ? new WebhookTransport({ url: inputs.transport.url, timeoutMs: REQUEST_TIMEOUT_MS, now: () => clock.now(), ...(deps.fetch ? { fetch: deps.fetch } : {}) })
-      : new (await import('./web-api.js')).WebApiTransport({ token: inputs.transport.token, apiUrl: inputs.transport.apiUrl, timeoutMs: REQUEST_TIMEOUT_MS, debug: (l) => log.debug(l) }));
+      ? new WebhookTransport({ url: inputs.transport.url, timeoutMs, now: () => clock.now(), ...(deps.fetch ? { fetch: deps.fetch } : {}) })
+      : new (await import('./web-api.js')).WebApiTransport({ token: inputs.transport.token, apiUrl: inputs.transport.apiUrl, timeoutMs, debug: (l) => log.debug(l) }));
 
   if (transport.kind === 'webhook' && inputs.channel) {
     log.warning(`channel '${inputs.channel}' is ignored: an incoming webhook always posts to the channel it was created for (use bot-token to choose the channel)`);

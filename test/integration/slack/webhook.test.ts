@@ -102,6 +102,18 @@ describe('slack-notify via incoming webhook (loopback Slack emulator)', () => {
     expect(clock.sleeps).toEqual([1000, 2000, 4000]);
   });
 
+  it('times out a Slack that does not answer, and retries', async () => {
+    slack.script({ route: 'webhook', delayMs: 1500 });
+    const runner = new MemoryRunner({}, GITHUB_ENV_VARS);
+    const clock = new FakeClock();
+    const services = createServices(runner, { clock });
+    const inputs = await readSlackNotifyInputs(new InputReader((n) => hook()[n as 'webhook-url'] ?? ''), services);
+    const result = await runSlackNotify(inputs, services, { random: () => 0.5, requestTimeoutMs: 300 });
+    expect(result).toMatchObject({ delivered: true, attempts: 2 });
+    expect(clock.sleeps).toEqual([1000]);
+    expect(runner.log).toContain('attempt 1 of 6: no response (timeout); retrying in 1.0 s');
+  });
+
   it('escapes hostile values end to end: commit message, author, and {{ }} placeholders in text and fields', async () => {
     const hostile = 'Fix "quotes" \\ <!channel> <!here|here> & <https://evil.example|login> 🚀 ünïcödé\nsecond line';
     const run = await notify(

@@ -5,7 +5,7 @@
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseFileCommands } from '../../harness/contract.js';
 import { DeliveryFailedError, MAX_RETRY_AFTER_MS, withRetries } from '../../../src/slack/deliver.js';
 import { jobMessageVariable, matchJobMessage, readJobMessage, saveJobMessage } from '../../../src/slack/job-state.js';
@@ -99,6 +99,23 @@ describe('retries', () => {
     const clock = new FakeClock();
     await withRetries(scripted([rateLimited(12)]).attempt, { ...policy(1, clock), log: services.log });
     expect(runner.log).toContain('Slack post: attempt 1 of 2: rate limited (HTTP 429 rate_limited, Retry-After 12.0 s); retrying in 12.0 s');
+  });
+
+  it('logs progress at least every 15 s while it waits a long Retry-After', async () => {
+    vi.useFakeTimers();
+    try {
+      const { runner, services } = fakeServices();
+      const realtime = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+      const done = withRetries(scripted([rateLimited(25)]).attempt, { ...policy(1), clock: realtime, log: services.log });
+      await vi.advanceTimersByTimeAsync(25_000);
+      await done;
+      expect(runner.lines.filter((l) => l.startsWith('… still waiting'))).toEqual([
+        '… still waiting to retry the Slack post: 15.0 s left',
+        '… still waiting to retry the Slack post: 5.0 s left',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('lets a bug through untouched (with its stack)', async () => {
