@@ -1,2 +1,2 @@
 import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
-function o(e,t,n=1e4){let r=setInterval(()=>e.info(t()),n);return r.unref(),()=>clearInterval(r)}export{o as a};
+import{a as s}from"./chunk-FYJXKZHV.js";import{d as r}from"./chunk-ORKPRCK3.js";var a=r(s(),1);export{a};
