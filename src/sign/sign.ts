@@ -50,11 +50,8 @@ async function verificationContext(identity: SigningIdentity): Promise<Verificat
       publicKey: identity.key.publicKey,
     };
   }
-  return {
-    trust: await keylessTrustMaterial(identity.fulcioUrl, identity.rekorUrl, identity.fetch),
-    // SCTs are not checked: the CT log key is not served by Fulcio's API (cosign checks it with TUF).
-    options: { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 },
-  };
+  const { trust, caCertificates } = await keylessTrustMaterial(identity.fulcioUrl, identity.rekorUrl, identity.fetch);
+  return { trust, caCertificates, options: { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 } };
 }
 
 export async function signImage(request: SignRequest): Promise<SignatureRecord[]> {

@@ -1,12 +1,14 @@
 /**
  * Trust material for checking the signature just written (`@sigstore/verify`):
  * - key mode: only the signing key's public half, looked up by its hint;
- * - keyless: the Fulcio CA chain from the instance's trust bundle (`GET /api/v2/trustBundle`) and
- *   the Rekor log key (`GET /api/v1/log/publicKey`) — the same instances the signature came from.
- *   This proves the signature, certificate and log entry are mutually consistent and intact in the
- *   registry; users establish trust with cosign and Sigstore's TUF root.
+ * - keyless: the Fulcio CA certificates from the instance's trust bundle (`GET /api/v2/trustBundle`)
+ *   and the Rekor log key (`GET /api/v1/log/publicKey`) — the same instances the signature came
+ *   from. This proves the signature, certificate chain and log entry are mutually consistent and
+ *   intact in the registry. The certificate's embedded SCTs are not checked: the CT log's key is not
+ *   served by any Fulcio/Rekor API (cosign gets it, with everything else, from Sigstore's TUF root,
+ *   which is how users verify).
  */
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { TrustMaterial } from '@sigstore/verify';
 import type { FetchFn } from '../oci/client.js';
 import { parsePem } from './key.js';
@@ -41,7 +43,13 @@ async function getText(fetchFn: FetchFn, url: string, accept: string): Promise<s
   return response.text();
 }
 
-export async function keylessTrustMaterial(fulcioUrl: string, rekorUrl: string, fetchFn: FetchFn): Promise<TrustMaterial> {
+export interface KeylessTrust {
+  /** Rekor's key (tlogs); no CAs: certificates are checked with `caCertificates`. */
+  trust: TrustMaterial;
+  caCertificates: X509Certificate[];
+}
+
+export async function keylessTrustMaterial(fulcioUrl: string, rekorUrl: string, fetchFn: FetchFn): Promise<KeylessTrust> {
   const { TrustedRoot } = await import('@sigstore/protobuf-specs');
   const { toTrustMaterial } = await import('@sigstore/verify');
   const bundleText = await getText(fetchFn, new URL('/api/v2/trustBundle', fulcioUrl).toString(), 'application/json');
@@ -51,16 +59,10 @@ export async function keylessTrustMaterial(fulcioUrl: string, rekorUrl: string, 
   } catch {
     throw new TrustError(`Fulcio's trust bundle at ${fulcioUrl} is not JSON`);
   }
-  const certificateAuthorities = chains
-    .map((chain) => (chain.certificates ?? []).flatMap((pem) => parsePem(pem).filter((b) => b.type === 'CERTIFICATE')))
-    .filter((certs) => certs.length > 0)
-    .map((certs) => ({
-      subject: { organization: '', commonName: '' },
-      uri: fulcioUrl,
-      certChain: { certificates: certs.map((c) => ({ rawBytes: c.der.toString('base64') })) },
-      validFor: { start: EPOCH },
-    }));
-  if (certificateAuthorities.length === 0) throw new TrustError(`Fulcio's trust bundle at ${fulcioUrl} has no certificate chain`);
+  const caCertificates = chains
+    .flatMap((chain) => (chain.certificates ?? []).flatMap((pem) => parsePem(pem).filter((b) => b.type === 'CERTIFICATE')))
+    .map((block) => new X509Certificate(block.der));
+  if (caCertificates.length === 0) throw new TrustError(`Fulcio's trust bundle at ${fulcioUrl} has no certificate chain`);
   const rekorPem = await getText(fetchFn, new URL('/api/v1/log/publicKey', rekorUrl).toString(), 'application/x-pem-file');
   let rekorKey: KeyObject;
   try {
@@ -80,7 +82,24 @@ export async function keylessTrustMaterial(fulcioUrl: string, rekorUrl: string, 
         logId: { keyId: createHash('sha256').update(spki).digest('base64') },
       },
     ],
-    certificateAuthorities,
   };
-  return toTrustMaterial(TrustedRoot.fromJSON(root));
+  return { trust: toTrustMaterial(TrustedRoot.fromJSON(root)), caCertificates };
+}
+
+/**
+ * Checks that `leaf` chains up to one of `authorities` (signatures and issuer names), ending at a
+ * self-signed certificate of that set. Returns the chain, leaf first.
+ */
+export function verifyChain(leaf: X509Certificate, authorities: readonly X509Certificate[]): X509Certificate[] {
+  const chain = [leaf];
+  let current = leaf;
+  for (let depth = 0; depth < 8; depth++) {
+    const issuer = authorities.find((candidate) => current.checkIssued(candidate) && current.verify(candidate.publicKey));
+    if (!issuer) throw new TrustError(`the certificate issued to '${current.subject.replace(/\n/g, ', ') || current.subjectAltName || 'unknown'}' does not chain to the Fulcio CA`);
+    if (issuer.fingerprint256 === current.fingerprint256) return chain;
+    chain.push(issuer);
+    if (issuer.checkIssued(issuer) && issuer.verify(issuer.publicKey)) return chain;
+    current = issuer;
+  }
+  throw new TrustError('the certificate chain is too long');
 }

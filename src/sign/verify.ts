@@ -3,13 +3,14 @@
  * looks (referrers / `sha256-<hex>` index for bundles, `sha256-<hex>.sig` for legacy), bound to the
  * image digest, and cryptographically valid against the signing key or the Fulcio/Rekor material.
  */
-import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Bundle, TransparencyLogEntry } from '@sigstore/bundle';
 import type { TrustMaterial, VerifierOptions } from '@sigstore/verify';
 import type { RegistryClient } from '../oci/client.js';
 import type { Descriptor, ImageManifest } from '../oci/manifest.js';
 import { COSIGN_BUNDLE_ANNOTATION, COSIGN_CERTIFICATE_ANNOTATION, COSIGN_SIGNATURE_ANNOTATION, SIGSTORE_BUNDLE_V03 } from '../oci/media-types.js';
 import { parsePem } from './key.js';
+import { verifyChain } from './trust.js';
 import { signatureTag } from './legacy-format.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, parseSimpleSigning, parseStatement, statementCovers } from './payload.js';
 
@@ -22,6 +23,8 @@ export interface VerificationContext {
   options: VerifierOptions;
   /** Key mode: the public key, for the legacy signature check without a bundle. */
   publicKey?: KeyObject;
+  /** Keyless: the Fulcio CA certificates the signing certificate must chain to. */
+  caCertificates?: X509Certificate[];
 }
 
 export interface VerifiedSignature {
@@ -38,12 +41,49 @@ function fail(message: string): never {
   throw new SignatureVerificationError(message);
 }
 
+const LEAF_HINT = 'fulcio-leaf';
+
+/** The certificate of a bundle's verification material, if it has one. */
+function bundleCertificate(bundle: Bundle): Buffer | undefined {
+  const content = bundle.verificationMaterial.content;
+  if (content.$case === 'certificate') return content.certificate.rawBytes;
+  if (content.$case === 'x509CertificateChain') return content.x509CertificateChain.certificates[0]?.rawBytes;
+  return undefined;
+}
+
+/** `URI:https://…` / `email:…` → the value. */
+function sanValue(san: string | undefined): string | undefined {
+  const first = san?.split(',')[0]?.trim();
+  return first?.replace(/^(URI|email|DNS):/, '');
+}
+
 async function runVerifier(bundle: Bundle, context: VerificationContext, artifact?: Buffer): Promise<{ identity?: string }> {
   const { Verifier, toSignedEntity } = await import('@sigstore/verify');
   try {
-    const signer = new Verifier(context.trust, context.options).verify(toSignedEntity(bundle, artifact));
-    return signer.identity?.subjectAlternativeName ? { identity: signer.identity.subjectAlternativeName } : {};
+    const entity = toSignedEntity(bundle, artifact);
+    const der = bundleCertificate(bundle);
+    let trust = context.trust;
+    let identity: string | undefined;
+    if (der) {
+      // Keyless: chain the leaf to Fulcio's CA here (Node's X509), then let @sigstore/verify check
+      // the signature, the Rekor entry and that its integrated time falls in the leaf's validity.
+      if (!context.caCertificates?.length) fail('the signature carries a certificate but no CA was given to check it');
+      const leaf = new X509Certificate(der);
+      try {
+        verifyChain(leaf, context.caCertificates);
+      } catch (error) {
+        fail((error as Error).message);
+      }
+      identity = sanValue(leaf.subjectAltName);
+      const from = Date.parse(leaf.validFrom);
+      const to = Date.parse(leaf.validTo);
+      entity.key = { $case: 'public-key', hint: LEAF_HINT };
+      trust = { ...trust, publicKey: () => ({ publicKey: leaf.publicKey, validFor: (date: Date) => date.getTime() >= from - 1000 && date.getTime() <= to + 1000 }) };
+    }
+    new Verifier(trust, context.options).verify(entity);
+    return identity ? { identity } : {};
   } catch (error) {
+    if (error instanceof SignatureVerificationError) throw error;
     fail(`the signature does not verify: ${(error as Error).message}`);
   }
 }
