@@ -10,7 +10,7 @@ import type { Command } from '../cli/commands.js';
 import { errorMessage } from '../core/index.js';
 import { createGitHubClient, type GitHubClient } from '../github/client.js';
 import { apiUrlFrom, parseRepository } from '../github/context.js';
-import { getFile, listFolder } from '../github/files.js';
+import { getFile, listRootFiles } from '../github/files.js';
 import { verifyLedger, type LedgerCheck, type LedgerEntry } from './ledger.js';
 import { DEFAULT_LEDGER_BRANCH } from './ledger-store.js';
 import { entriesFor, lastGood } from './query.js';
@@ -134,7 +134,7 @@ async function loadLedgers(flags: Flags, env: Env, requireEnvironment: boolean):
   const { client, owner, repo } = await apiClient(flags, env);
   const names = flags.environment
     ? [ledgerFileName(flags.environment)]
-    : (await listFolder(client, { owner, repo, path: '', ref: flags.branch })).filter((e) => e.type === 'file' && e.name.endsWith('.jsonl')).map((e) => e.name);
+    : (await listRootFiles(client, { owner, repo, ref: flags.branch })).map((e) => e.path).filter((name) => name.endsWith('.jsonl'));
   if (names.length === 0) throw new Error(`no ledgers on branch ${flags.branch} of ${owner}/${repo}`);
   const ledgers: Ledger[] = [];
   for (const name of names) {

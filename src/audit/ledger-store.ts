@@ -69,7 +69,7 @@ export async function appendToLedger(client: GitHubClient, target: LedgerTarget,
   const path = ledgerFileName(record.environment);
   const maxAttempts = options.maxAttempts ?? 10;
   const where = `${target.owner}/${target.repo}@${target.branch}:${path}`;
-  let branchCreated = false;
+  let branchCreated: boolean;
   try {
     branchCreated = await ensureOrphanBranch(client, { ...target, message: 'shipline audit ledger [skip ci]', files: { 'README.md': LEDGER_README } });
     if (branchCreated) options.log.info(`Created the audit branch ${target.branch} (an orphan branch: it holds only the ledgers)`);
@@ -116,7 +116,7 @@ export async function appendToLedger(client: GitHubClient, target: LedgerTarget,
       const retryable = isConflict(error) || (error instanceof GitHubApiError && error.transient) || branchGone;
       if (!retryable || attempt >= maxAttempts) {
         const hinted = withPermissionHint(error, 'contents: write');
-        if (retryable && hinted instanceof Error) throw new Error(`could not append to ${where} after ${attempt} attempts: ${hinted.message}`);
+        if (retryable && hinted instanceof Error) throw new Error(`could not append to ${where} after ${attempt} attempts: ${hinted.message}`, { cause: error });
         throw hinted;
       }
       if (branchGone) await ensureOrphanBranch(client, { ...target, message: 'shipline audit ledger [skip ci]', files: { 'README.md': LEDGER_README } });

@@ -131,7 +131,7 @@ export async function runAuditRecord(inputs: AuditRecordInputs, services: Servic
   const outcomes: StoreOutcome[] = [];
   const failures: string[] = [];
   let deploymentId: number | undefined;
-  let path = recordFilePath(services.tempDir, record);
+  let path: string;
   try {
     const owner = context.owner as string;
     const repo = context.repo as string;

@@ -63,7 +63,8 @@ export class GitHubApiError extends Error {
 interface RequestErrorLike {
   status?: number;
   message?: string;
-  response?: { status?: number; headers?: Record<string, string | number | undefined>; data?: unknown };
+  request?: { url?: string };
+  response?: { status?: number; url?: string; headers?: Record<string, string | number | undefined>; data?: unknown };
 }
 
 /** The route as sent (path without query), for messages; never the token. */
@@ -77,7 +78,8 @@ export function toGitHubApiError(error: unknown, method: string, url: string, ap
   if (error instanceof GitHubApiError) return error;
   const e = (error ?? {}) as RequestErrorLike;
   const response = e.response;
-  const path = pathOf(url, apiUrl);
+  // The hook sees the route template; Octokit's error carries the URL as sent.
+  const path = pathOf(e.request?.url ?? response?.url ?? url, apiUrl);
   if (!response) {
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
     return new GitHubApiError(method, path, 0, `${errorMessage(error)}${cause}`);

@@ -75,12 +75,14 @@ export async function putFile(
   return { sha, commitSha: response.data.commit.sha ?? '', created: response.status === 201 };
 }
 
-/** The names of the files in a folder of `ref` ('' = the root); empty when it does not exist. */
-export async function listFolder(client: GitHubClient, at: RepoRef & { path: string; ref: string }): Promise<{ name: string; path: string; type: string }[]> {
+/**
+ * The files at the root of `ref` (a branch, tag or commit), through the git trees API; empty when
+ * the ref does not exist. (The contents API has no documented operation for a root listing.)
+ */
+export async function listRootFiles(client: GitHubClient, at: RepoRef & { ref: string }): Promise<{ path: string; sha: string; size?: number }[]> {
   try {
-    const { data } = await client.octokit.rest.repos.getContent({ owner: at.owner, repo: at.repo, path: at.path, ref: at.ref });
-    if (!Array.isArray(data)) return [];
-    return data.map((entry) => ({ name: entry.name, path: entry.path, type: entry.type }));
+    const { data } = await client.octokit.rest.git.getTree({ owner: at.owner, repo: at.repo, tree_sha: at.ref });
+    return data.tree.filter((e) => e.type === 'blob' && e.path && e.sha).map((e) => ({ path: e.path as string, sha: e.sha as string, ...(e.size !== undefined ? { size: e.size } : {}) }));
   } catch (error) {
     if (isStatus(error, 404)) return [];
     throw error;

@@ -246,7 +246,11 @@ export function githubApiValidator(): OpenApiValidator {
   if (!loading) {
     const require = createRequire(import.meta.url);
     const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
-    loading = new OpenApiValidator(JSON.parse(readFileSync(file, 'utf8')) as Description);
+    // GitHub's description uses `oneOf` for alternatives that overlap (any error body matches both
+    // basic-error and repository-rule-violation-error, whose properties are all optional), which JSON
+    // Schema's exactly-one rule then rejects. The intent is "one of these shapes": validate as anyOf.
+    const text = readFileSync(file, 'utf8').replace(/"oneOf":/g, '"anyOf":');
+    loading = new OpenApiValidator(JSON.parse(text) as Description);
   }
   return loading;
 }
@@ -742,6 +746,28 @@ export async function startGitHubEmulator(options: EmulatorOptions = {}): Promis
       for (const p of parents) if (!state.commits.has(p)) throw new HttpError(422, 'Parent SHA does not exist or is not a commit object');
       const commit = state.putCommit(tree, parents, String(body['message'] ?? ''));
       return { status: 201, headers: { location: `${repoApi()}/git/commits/${commit.sha}` }, body: commitObject(commit) };
+    },
+
+    'git/get-tree': ({ params, query }) => {
+      checkRepo(params);
+      const ref = params['tree_sha'] ?? '';
+      const tree = state.trees.has(ref) ? state.trees.get(ref) : state.treeAt(ref);
+      if (!tree) throw new HttpError(404, 'Not Found');
+      const recursive = query.has('recursive');
+      const entries = new Map<string, Record<string, unknown>>();
+      for (const [path, blob] of tree) {
+        const slash = path.indexOf('/');
+        if (recursive || slash < 0) {
+          entries.set(path, { path, mode: '100644', type: 'blob', sha: blob, size: (state.blobs.get(blob) as Buffer).length, url: `${repoApi()}/git/blobs/${blob}` });
+        }
+        if (slash >= 0 && !entries.has(path.slice(0, slash))) {
+          const dir = path.slice(0, slash);
+          const sha = gitHash('tree', Buffer.from(dir));
+          entries.set(dir, { path: dir, mode: '040000', type: 'tree', sha, url: `${repoApi()}/git/trees/${sha}` });
+        }
+      }
+      const sha = state.trees.has(ref) ? ref : state.putTree(tree);
+      return { status: 200, body: { sha, url: `${repoApi()}/git/trees/${sha}`, truncated: false, tree: [...entries.values()] } };
     },
 
     'git/get-blob': ({ params }) => {

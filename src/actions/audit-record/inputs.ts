@@ -33,9 +33,11 @@ export interface AuditRecordInputs {
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** git check-ref-format, for a branch name. */
+const hasControl = (text: string): boolean => [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
 export function branchProblem(name: string): string | undefined {
   if (name.length > 200) return 'is too long';
-  if (/[\s~^:?*[\\\x00-\x1f\x7f]/.test(name)) return 'contains a character git does not allow in a branch name (space ~ ^ : ? * [ \\)';
+  if (/[\s~^:?*[\\]/.test(name) || hasControl(name)) return 'contains a character git does not allow in a branch name (space ~ ^ : ? * [ \\)';
   if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return 'has an empty path component';
   if (name.includes('..') || name.includes('@{') || name === '@') return "contains '..' or '@{'";
   if (name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))) return "has a component starting with '.' or ending with '.lock'";
@@ -55,7 +57,7 @@ export function readAuditRecordInputs(input: InputReader, services: Pick<Service
   const githubToken = input.secret('github-token');
   const environment = input.string('environment', { required: true });
   if (environment.length > 255) throw new ConfigurationError('environment', 'is longer than 255 characters (GitHub’s limit)');
-  if (/[\x00-\x1f\x7f]/.test(environment) || /^\.+$/.test(environment)) throw new ConfigurationError('environment', `'${environment}' is not an environment name`);
+  if (hasControl(environment) || /^\.+$/.test(environment)) throw new ConfigurationError('environment', `'${environment}' is not an environment name`);
 
   const imageText = input.optional('image');
   let image: ImageRef | null = null;

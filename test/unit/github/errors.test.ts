@@ -5,17 +5,22 @@ import { clip } from '../../../src/github/deployments.js';
 const API = 'https://api.github.com';
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
-/** The shape @octokit/request-error gives a failed call. */
-function requestError(status: number, data: unknown, headers: Record<string, string> = {}): Error {
-  return Object.assign(new Error(`HTTP ${status}`), { status, response: { status, headers, data, url: `${API}/repos/acme/api/contents/x.jsonl` } });
+/** The shape @octokit/request-error gives a failed call (the URL as sent, not the route template). */
+function requestError(status: number, data: unknown, headers: Record<string, string> = {}, url = `${API}/repos/acme/api/contents/x.jsonl`): Error {
+  return Object.assign(new Error(`HTTP ${status}`), { status, request: { method: 'GET', url }, response: { status, headers, data, url } });
 }
 
 describe('toGitHubApiError', () => {
   it('names the call, the status and GitHub’s message, with validation details', () => {
     const error = toGitHubApiError(
-      requestError(422, { message: 'Validation Failed', errors: [{ resource: 'DeploymentStatus', field: 'description', message: 'description is too long (maximum is 140 characters)' }], documentation_url: 'https://docs.github.com/rest' }),
+      requestError(
+        422,
+        { message: 'Validation Failed', errors: [{ resource: 'DeploymentStatus', field: 'description', message: 'description is too long (maximum is 140 characters)' }], documentation_url: 'https://docs.github.com/rest' },
+        {},
+        `${API}/repos/acme/api/deployments/7/statuses`,
+      ),
       'POST',
-      `${API}/repos/acme/api/deployments/7/statuses`,
+      `${API}/repos/{owner}/{repo}/deployments/{deployment_id}/statuses`,
       API,
       NOW,
     );
@@ -48,7 +53,7 @@ describe('toGitHubApiError', () => {
 
   it('keeps a GitHub Enterprise prefix out of the path it names', () => {
     const ghes = 'https://ghe.example.com/api/v3';
-    expect(toGitHubApiError(requestError(404, { message: 'Not Found' }), 'GET', `${ghes}/repos/a/b?ref=x`, ghes, NOW).path).toBe('/repos/a/b');
+    expect(toGitHubApiError(requestError(404, { message: 'Not Found' }, {}, `${ghes}/repos/a/b?ref=x`), 'GET', `${ghes}/repos/{owner}/{repo}`, ghes, NOW).path).toBe('/repos/a/b');
   });
 
   it('adds the permission to grant on 403 and 404, but not on a rate limit', () => {
