@@ -7,4 +7,6 @@ export interface Command {
   run(argv: string[], io: { out: (line: string) => void; err: (line: string) => void }): Promise<number>;
 }
 
-export const commands: Record<string, () => Promise<Command>> = {};
+export const commands: Record<string, () => Promise<Command>> = {
+  audit: async () => (await import('../audit/cli.js')).auditCommand,
+};
