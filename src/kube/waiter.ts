@@ -1,0 +1,333 @@
+/**
+ * The waiting engine. For every workload, in parallel: a `kubectl get -w` stream of the workload
+ * and one of its pods (never a poll). Each change is judged at once:
+ * - success = the `kubectl rollout status` rule (status.ts) on the latest object;
+ * - fail fast = a pod of the *new* revision (revision.ts) in a state it will not leave by itself
+ *   (pod-health.ts), or kubectl's own errors (progress deadline exceeded), or a paused Deployment;
+ * - timed out = the `timeout` passed with neither.
+ * Status changes are logged as they happen, and a progress line at least every 10 s. On the first
+ * failure the other waits are cancelled (failFast), so a rollback can start right away.
+ */
+import { formatDuration, startProgress, type Clock, type Logger } from '../core/index.js';
+import { eventTime, type KubeClient, type KubeWatch, type WatchEvent } from './kubectl.js';
+import { describePod, isUnschedulable, podFailure, UNSCHEDULABLE, UNSCHEDULABLE_GRACE_MS, type PodFailure } from './pod-health.js';
+import { currentRevision, isNewPod, observed, type RevisionInfo } from './revision.js';
+import { rolloutStatus } from './status.js';
+import { imagesOf } from './images.js';
+import type { KubeEvent, ObjectRef, Pod, Workload, WorkloadKind } from './types.js';
+import { describeRef, selectorString } from './types.js';
+
+export interface WorkloadRef extends ObjectRef {
+  kind: WorkloadKind;
+}
+
+export type WaitState = 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'skipped';
+
+export interface EventLine {
+  time: string;
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  object: string;
+}
+
+export interface WorkloadOutcome {
+  ref: WorkloadRef;
+  state: WaitState;
+  /** kubectl's last status message, or what failed. */
+  message: string;
+  failure?: PodFailure;
+  /** Events of the failing pod (or of the workload), oldest first. */
+  events: EventLine[];
+  revision?: number;
+  images: string[];
+  durationMs: number;
+  /** Clock time at which the failure was detected. */
+  detectedAt?: number;
+}
+
+export interface WaitOptions {
+  client: KubeClient;
+  log: Logger;
+  clock: Clock;
+  timeoutMs: number;
+  /** After the rollout is complete, keep judging its pods this long (a canary's soak). */
+  holdMs?: number;
+  /** Cancel the other waits on the first failure (default true). */
+  failFast?: boolean;
+  progressIntervalMs?: number;
+  unschedulableGraceMs?: number;
+  /** Re-evaluation period for time-based rules (timeouts, grace periods). */
+  tickMs?: number;
+  /** What is being waited for, in log lines ("rollout", "rollback"). */
+  purpose?: string;
+}
+
+const MAX_EVENTS = 12;
+
+export function eventLines(events: readonly KubeEvent[]): EventLine[] {
+  return events.slice(-MAX_EVENTS).map((e) => ({
+    time: new Date(eventTime(e) || 0).toISOString(),
+    type: e.type ?? '',
+    reason: e.reason ?? '',
+    message: (e.message ?? '').trim(),
+    count: e.series?.count ?? e.count ?? 1,
+    object: `${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}`,
+  }));
+}
+
+class Tracker {
+  workload?: Workload;
+  readonly pods = new Map<string, Pod>();
+  info?: RevisionInfo;
+  private infoKey?: string;
+  private resolving = false;
+  private lastResolveAt = 0;
+  private readonly unschedulableSince = new Map<string, number>();
+  private readonly scalingUp = new Set<string>();
+  private readonly eventsChecked = new Set<string>();
+  private holdUntil?: number;
+  message = 'waiting for the first status';
+  outcome?: WorkloadOutcome;
+  private readonly watches: KubeWatch[] = [];
+  private podWatchSelector?: string;
+
+  constructor(
+    readonly ref: WorkloadRef,
+    private readonly options: WaitOptions,
+    private readonly started: number,
+    private readonly onFinish: (tracker: Tracker, pending?: Promise<void>) => void,
+  ) {}
+
+  private get label(): string {
+    return describeRef(this.ref);
+  }
+
+  start(): void {
+    const { client } = this.options;
+    this.watches.push(
+      client.watch(
+        { resource: this.ref.kind.toLowerCase(), namespace: this.ref.namespace, name: this.ref.name },
+        (event) => this.onWorkloadEvent(event),
+        (error) => this.finish('failed', `cannot watch ${this.label}: ${error.message}`),
+      ),
+    );
+  }
+
+  stop(): void {
+    for (const watch of this.watches.splice(0)) watch.stop();
+  }
+
+  private onWorkloadEvent(event: WatchEvent): void {
+    if (this.outcome || event.object.kind !== this.ref.kind) return;
+    if (event.type === 'DELETED') return this.finish('failed', `${this.label} was deleted while its rollout was being watched`);
+    if (event.type !== 'ADDED' && event.type !== 'MODIFIED') return;
+    this.workload = event.object as Workload;
+    const selector = selectorString(this.workload.spec.selector);
+    if (selector && selector !== this.podWatchSelector) {
+      this.podWatchSelector = selector;
+      this.watches.push(
+        this.options.client.watch(
+          { resource: 'pods', namespace: this.ref.namespace, selector },
+          (podEvent) => this.onPodEvent(podEvent),
+          (error) => this.finish('failed', `cannot watch the pods of ${this.label}: ${error.message}`),
+        ),
+      );
+    }
+    this.evaluate();
+  }
+
+  private onPodEvent(event: WatchEvent): void {
+    if (this.outcome || event.object.kind !== 'Pod') return;
+    const pod = event.object as Pod;
+    const uid = pod.metadata.uid ?? pod.metadata.name ?? '';
+    if (event.type === 'DELETED') this.pods.delete(uid);
+    else if (event.type === 'ADDED' || event.type === 'MODIFIED') this.pods.set(uid, pod);
+    this.evaluate();
+  }
+
+  private revisionKey(workload: Workload): string {
+    return `${workload.metadata.generation ?? 0}/${workload.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? ''}/${workload.kind === 'StatefulSet' ? workload.status?.updateRevision ?? '' : ''}`;
+  }
+
+  private maybeResolveRevision(): void {
+    const workload = this.workload;
+    if (!workload || !observed(workload) || this.resolving) return;
+    const key = this.revisionKey(workload);
+    if (key === this.infoKey && this.info?.hash) return;
+    const now = this.options.clock.now();
+    if (key === this.infoKey && now - this.lastResolveAt < 1000) return;
+    this.resolving = true;
+    this.lastResolveAt = now;
+    currentRevision(this.options.client, workload)
+      .then((info) => {
+        this.info = info;
+        this.infoKey = key;
+      })
+      .catch((error: unknown) => this.options.log.debug(`resolving the revision of ${this.label}: ${(error as Error).message}`))
+      .finally(() => {
+        this.resolving = false;
+        this.evaluate();
+      });
+  }
+
+  newPods(): Pod[] {
+    return [...this.pods.values()].filter((p) => isNewPod(p, this.info) && !p.metadata.deletionTimestamp);
+  }
+
+  evaluate(): void {
+    if (this.outcome) return;
+    const now = this.options.clock.now();
+    const workload = this.workload;
+    if (!workload) {
+      this.message = `waiting for ${this.label} to appear`;
+      return;
+    }
+    this.maybeResolveRevision();
+    const status = rolloutStatus(workload);
+    if (status.error && status.done) return this.finish('skipped', `${status.error} (pods are replaced only when deleted: not waited for)`);
+    if (status.error) return this.finish('failed', status.error);
+    if (workload.kind === 'Deployment' && workload.spec.paused) {
+      return this.finish('failed', `deployment "${workload.metadata.name ?? ''}" is paused: it will not roll out until resumed (kubectl rollout resume)`);
+    }
+    for (const pod of this.newPods()) {
+      const uid = pod.metadata.uid ?? '';
+      if (isUnschedulable(pod)) {
+        if (!this.unschedulableSince.has(uid)) this.unschedulableSince.set(uid, now);
+      } else this.unschedulableSince.delete(uid);
+      const failure = podFailure(pod, {
+        now,
+        scalingUp: this.scalingUp.has(uid),
+        unschedulableGraceMs: this.options.unschedulableGraceMs ?? UNSCHEDULABLE_GRACE_MS,
+        ...(this.unschedulableSince.has(uid) ? { unschedulableSince: this.unschedulableSince.get(uid) as number } : {}),
+      });
+      if (!failure) continue;
+      if (failure.reason === UNSCHEDULABLE && !this.eventsChecked.has(uid)) {
+        // A cluster-autoscaler adding a node says so on the pod: then "unschedulable" is transient.
+        this.eventsChecked.add(uid);
+        this.options.client
+          .events({ kind: 'Pod', name: pod.metadata.name ?? '', namespace: this.ref.namespace })
+          .then((events) => {
+            if (events.some((e) => e.reason === 'TriggeredScaleUp')) {
+              this.scalingUp.add(uid);
+              this.options.log.info(`${this.label}: pod ${pod.metadata.name ?? ''} is unschedulable, and a cluster-autoscaler is adding a node for it: waiting`);
+            }
+          })
+          .catch(() => {})
+          .finally(() => this.evaluate());
+        continue;
+      }
+      return this.finish('failed', `pod ${failure.pod}${failure.container ? ` container ${failure.container}` : ''}: ${failure.reason}${failure.message ? ` — ${failure.message}` : ''}`, failure);
+    }
+    if (status.done) {
+      if (this.options.holdMs && this.options.holdMs > 0) {
+        if (this.holdUntil === undefined) {
+          this.holdUntil = now + this.options.holdMs;
+          this.setMessage(`${status.message}; watching its pods for ${formatDuration(this.options.holdMs)}`);
+        }
+        if (now < this.holdUntil) return;
+      }
+      return this.finish('succeeded', status.message);
+    }
+    this.setMessage(status.message);
+  }
+
+  private setMessage(message: string): void {
+    if (message && message !== this.message) {
+      this.message = message;
+      this.options.log.info(`${this.label}: ${message}`);
+    }
+  }
+
+  tick(): void {
+    if (this.outcome) return;
+    const now = this.options.clock.now();
+    if (this.holdUntil === undefined && now - this.started >= this.options.timeoutMs) {
+      return this.finish('timed-out', `timed out after ${formatDuration(this.options.timeoutMs)}: ${this.message}`);
+    }
+    this.evaluate();
+  }
+
+  finish(state: WaitState, message: string, failure?: PodFailure): void {
+    if (this.outcome) return;
+    const now = this.options.clock.now();
+    this.outcome = {
+      ref: this.ref,
+      state,
+      message,
+      events: [],
+      images: this.workload ? imagesOf(this.workload) : [],
+      durationMs: now - this.started,
+      ...(failure ? { failure } : {}),
+      ...(this.info?.revision !== undefined ? { revision: this.info.revision } : {}),
+      ...(state === 'failed' || state === 'timed-out' ? { detectedAt: now } : {}),
+    };
+    this.stop();
+    let pending: Promise<void> | undefined;
+    if (state === 'failed' || state === 'timed-out') {
+      const about = failure ? { kind: 'Pod', name: failure.pod, namespace: this.ref.namespace } : this.ref;
+      const outcome = this.outcome;
+      pending = this.options.client
+        .events(about)
+        .then((events) => {
+          outcome.events = eventLines(events);
+        })
+        .catch(() => {});
+    }
+    this.onFinish(this, pending);
+  }
+
+  describe(now: number): string {
+    const pods = this.newPods();
+    const shown = pods.slice(0, 3).map(describePod).join(', ');
+    return `${this.label} (${formatDuration(now - this.started)}): ${this.message}${pods.length ? `; new pods: ${shown}${pods.length > 3 ? `, +${pods.length - 3} more` : ''}` : ''}`;
+  }
+}
+
+/** Waits for every workload's rollout; resolves with one outcome per workload, in order. */
+export async function waitForRollouts(refs: readonly WorkloadRef[], options: WaitOptions): Promise<WorkloadOutcome[]> {
+  if (refs.length === 0) return [];
+  const { clock, log } = options;
+  const started = clock.now();
+  const failFast = options.failFast ?? true;
+  const pending: Promise<void>[] = [];
+  let resolveAll!: () => void;
+  const allDone = new Promise<void>((resolve) => (resolveAll = resolve));
+  const trackers: Tracker[] = [];
+  const onFinish = (tracker: Tracker, extra?: Promise<void>): void => {
+    if (extra) pending.push(extra);
+    const outcome = tracker.outcome as WorkloadOutcome;
+    const took = formatDuration(outcome.durationMs);
+    if (outcome.state === 'succeeded') log.info(`✓ ${describeRef(tracker.ref)}: ${outcome.message} (${took})`);
+    else if (outcome.state === 'skipped') log.warning(`${describeRef(tracker.ref)}: ${outcome.message}`);
+    else if (outcome.state !== 'cancelled') log.error(`✗ ${describeRef(tracker.ref)}: ${outcome.message} (after ${took})`);
+    if (failFast && (outcome.state === 'failed' || outcome.state === 'timed-out')) {
+      for (const other of trackers) if (!other.outcome) other.finish('cancelled', `not waited for: ${other.message}`);
+    }
+    if (trackers.every((t) => t.outcome)) resolveAll();
+  };
+  for (const ref of refs) trackers.push(new Tracker(ref, options, started, onFinish));
+  const stopProgress = startProgress(
+    log,
+    () => {
+      const now = clock.now();
+      return trackers
+        .filter((t) => !t.outcome)
+        .map((t) => `… ${options.purpose ?? 'rollout'}: ${t.describe(now)}`)
+        .join('\n');
+    },
+    options.progressIntervalMs,
+  );
+  const ticker = setInterval(() => trackers.forEach((t) => t.tick()), options.tickMs ?? 250);
+  try {
+    for (const tracker of trackers) tracker.start();
+    await allDone;
+    await Promise.all(pending);
+  } finally {
+    clearInterval(ticker);
+    stopProgress();
+    for (const tracker of trackers) tracker.stop();
+  }
+  return trackers.map((t) => t.outcome as WorkloadOutcome);
+}
