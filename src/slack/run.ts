@@ -240,9 +240,10 @@ export async function runSlackNotify(inputs: SlackNotifyInputs, services: Servic
   outputs.set('ts', result.ts ?? '');
   outputs.set('channel', result.channel ?? '');
 
+  // A thread reply is not the deployment's message: later steps keep editing the one they had.
   const state: JobMessage = { ...(startedAt !== undefined ? { startedAt } : {}) };
-  if (result.delivered && result.ts && result.channel) Object.assign(state, { ts: result.ts, channel: result.channel, ...(inputs.channel ? { requested: inputs.channel } : {}) });
-  else if (!result.delivered && stored.ts) Object.assign(state, { ts: stored.ts, ...(stored.channel ? { channel: stored.channel } : {}), ...(stored.requested ? { requested: stored.requested } : {}) });
+  if (result.delivered && result.ts && result.channel && !inputs.threadTs) Object.assign(state, { ts: result.ts, channel: result.channel, ...(inputs.channel ? { requested: inputs.channel } : {}) });
+  else if (stored.ts) Object.assign(state, { ts: stored.ts, ...(stored.channel ? { channel: stored.channel } : {}), ...(stored.requested ? { requested: stored.requested } : {}) });
   if (Object.keys(state).length) saveJobMessage(env, inputs.environment, state);
 
   writeSummary(result, inputs, services);

@@ -121,6 +121,11 @@ describe('slack-notify with a bot token (Web API, loopback Slack emulator)', () 
     const reply = await notify(slack, bot({ 'thread-ts': parent.outputs['ts'] as string, text: 'smoke tests passed' }), { env: parent.exported });
     expect(reply.outputs['ts']).not.toBe(parent.outputs['ts']);
     expect(slack.messages.map((m) => m.threadTs)).toEqual([undefined, parent.outputs['ts']]);
+    // The reply does not become the deployment's message: the next step edits the parent.
+    expect(reply.exported).toEqual(parent.exported);
+    const done = await notify(slack, bot(), { env: reply.exported });
+    expect(done.outputs['ts']).toBe(parent.outputs['ts']);
+    expect(slack.messages).toHaveLength(2);
   });
 
   it('sends a custom payload to the channel it names, with placeholders filled', async () => {
