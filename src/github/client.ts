@@ -8,7 +8,7 @@
  * Import this module lazily (after inputs are read): Octokit is ~500 KB of start-up.
  */
 import { getOctokit } from '@actions/github';
-import { backoffDelay, errorMessage, parseRetryAfter, systemClock, type Clock, type Logger } from '../core/index.js';
+import { backoffDelay, errorMessage, parseRetryAfter, PROGRESS_INTERVAL_MS, systemClock, type Clock, type Logger } from '../core/index.js';
 import { DEFAULT_API_URL } from './context.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
@@ -100,6 +100,17 @@ export function toGitHubApiError(error: unknown, method: string, url: string, ap
   return new GitHubApiError(method, path, status, message, retryAfterMs, doc);
 }
 
+/** Waits `ms`, reporting at least every 10 s (SPEC: long waits log progress every 15 s at most). */
+export async function sleepWithProgress(clock: Pick<Clock, 'sleep'>, ms: number, report: (leftMs: number) => void, everyMs = PROGRESS_INTERVAL_MS): Promise<void> {
+  let left = ms;
+  while (left > everyMs) {
+    await clock.sleep(everyMs);
+    left -= everyMs;
+    report(left);
+  }
+  await clock.sleep(left);
+}
+
 /** Longest wait honoured from a Retry-After before giving up on the call. */
 export const MAX_RETRY_AFTER_MS = 60_000;
 
@@ -135,7 +146,7 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
         if (attempt > retries || !apiError.transient || tooLong) throw apiError;
         const delay = apiError.retryAfterMs ?? backoffDelay(attempt, { minDelayMs: options.minDelayMs ?? 1000, maxDelayMs: options.maxDelayMs ?? 15_000 });
         log?.info(`${apiError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${retries + 1})`);
-        await clock.sleep(delay);
+        await sleepWithProgress(clock, delay, (left) => log?.info(`… still waiting to retry ${method} ${apiError.path}: ${Math.ceil(left / 1000)} s left`));
       }
     }
   });

@@ -119,6 +119,14 @@ describe('ledger-branch store (GitHub API emulator checked against @octokit/open
     expect(gh.mismatches).toEqual([]);
   });
 
+  it('does not sit out a rate-limit reset longer than a minute: it fails with GitHub’s message', async () => {
+    const clock = fastClock();
+    const client = await clientFor(gh, clock);
+    gh.fail({ path: 'git/get-ref', status: 403, headers: { 'retry-after': '3600' }, body: { message: 'API rate limit exceeded for installation.', documentation_url: 'https://docs.github.com/rest' } });
+    await expect(appendToLedger(client, target, makeRecord(), { clock, log: quietLog() })).rejects.toThrow('GitHub API GET /repos/acme/api/git/ref/heads%2Fshipline-audit → 403: API rate limit exceeded for installation.');
+    expect(clock.waits).toEqual([]);
+  });
+
   it('gives up after the configured attempts with one clear line', async () => {
     const clock = fastClock();
     const client = await clientFor(gh, clock);

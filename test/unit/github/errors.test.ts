@@ -77,3 +77,14 @@ describe('clip (deployment status descriptions ≤ 140 characters)', () => {
     expect([...clip(text)].length).toBeLessThanOrEqual(140);
   });
 });
+
+describe('sleepWithProgress', () => {
+  it('reports at least every 10 s during a long wait', async () => {
+    const { sleepWithProgress } = await import('../../../src/github/client.js');
+    const slept: number[] = [];
+    const reports: number[] = [];
+    await sleepWithProgress({ sleep: async (ms) => void slept.push(ms) }, 35_000, (left) => reports.push(left));
+    expect(slept).toEqual([10_000, 10_000, 10_000, 5_000]);
+    expect(reports).toEqual([25_000, 15_000, 5_000]);
+  });
+});
