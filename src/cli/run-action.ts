@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { MemoryRunner } from '../core/memory-runner.js';
 import { runAction } from '../core/run.js';
+import { evaluateDefault } from '../core/defaults.js';
 import { actionYamlUrl, type AnyDefinition } from './registry.js';
 
 interface ActionYaml {
@@ -66,7 +67,7 @@ export async function runActionCli(name: string, definition: AnyDefinition, argv
   }
   // The runner fills in action.yml defaults; so does the CLI.
   const inputs: Record<string, string> = {};
-  for (const [input, meta] of Object.entries(spec.inputs ?? {})) if (meta.default !== undefined) inputs[input] = String(meta.default);
+  for (const [input, meta] of Object.entries(spec.inputs ?? {})) if (meta.default !== undefined) inputs[input] = evaluateDefault(String(meta.default), env);
   Object.assign(inputs, flags);
 
   const runner = new MemoryRunner(inputs, { ...env, RUNNER_TEMP: env['RUNNER_TEMP'] ?? '' }, (line, command) => {

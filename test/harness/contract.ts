@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { evaluateDefault } from '../../src/core/defaults.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 /** The real Node 24 binary shipped by the npm package `node@24` (the runner's `node24`). */
@@ -69,10 +70,11 @@ export function actionYamlPath(name: string): string {
   return name === 'deploy' ? join(ROOT, 'action.yml') : join(ROOT, 'actions', name, 'action.yml');
 }
 
-export function actionDefaults(name: string): Record<string, string> {
+/** The inputs the runner sets from action.yml defaults (expressions such as `${{ github.token }}` evaluated from `env`). */
+export function actionDefaults(name: string, env: Record<string, string | undefined> = {}): Record<string, string> {
   const doc = parse(readFileSync(actionYamlPath(name), 'utf8')) as { inputs?: Record<string, { default?: unknown }> };
   const defaults: Record<string, string> = {};
-  for (const [input, meta] of Object.entries(doc.inputs ?? {})) if (meta.default !== undefined) defaults[input] = String(meta.default);
+  for (const [input, meta] of Object.entries(doc.inputs ?? {})) if (meta.default !== undefined) defaults[input] = evaluateDefault(String(meta.default), env);
   return defaults;
 }
 
@@ -106,7 +108,7 @@ export async function runBundle(name: string, inputs: Record<string, string>, op
   }
   const { mkdirSync } = await import('node:fs');
   mkdirSync(env['RUNNER_TEMP'] as string, { recursive: true });
-  const allInputs = { ...(options.noDefaults ? {} : actionDefaults(name)), ...inputs };
+  const allInputs = { ...(options.noDefaults ? {} : actionDefaults(name, { ...env, ...options.env })), ...inputs };
   for (const [input, value] of Object.entries(allInputs)) env[inputVar(input)] = value;
   for (const [key, value] of Object.entries(options.state ?? {})) env[`STATE_${key}`] = value;
   Object.assign(env, options.env ?? {});

@@ -16,3 +16,13 @@ describe('contract harness', () => {
     expect(() => parseFileCommands('x<<D\nvalue\n')).toThrow('unterminated');
   });
 });
+
+describe('action.yml defaults with expressions', () => {
+  it('evaluates github.* from the environment the runner sets, anything else to empty', async () => {
+    const { evaluateDefault } = await import('../../../src/core/defaults.js');
+    expect(evaluateDefault('${{ github.token }}', { GITHUB_TOKEN: 'ghs_x' })).toBe('ghs_x');
+    expect(evaluateDefault('${{github.sha}}-suffix', { GITHUB_SHA: 'abc' })).toBe('abc-suffix');
+    expect(evaluateDefault('${{ job.status }}', {})).toBe('');
+    expect(evaluateDefault('plain', {})).toBe('plain');
+  });
+});
