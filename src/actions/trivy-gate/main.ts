@@ -1,0 +1,4 @@
+import { runAction } from '../../core/run.js';
+import { trivyGate } from './action.js';
+
+await runAction(trivyGate);
