@@ -6,6 +6,8 @@
  * `dev.sigstore.bundle.content: dsse-envelope` and `dev.sigstore.bundle.predicateType`).
  */
 import type { Bundle } from '@sigstore/bundle';
+import { bundleToJSON } from '@sigstore/bundle';
+import { DSSEBundleBuilder } from '@sigstore/sign';
 import type { RegistryClient } from '../oci/client.js';
 import type { Descriptor } from '../oci/manifest.js';
 import { BUNDLE_CONTENT_ANNOTATION, BUNDLE_PREDICATE_TYPE_ANNOTATION, CREATED_ANNOTATION, SIGSTORE_BUNDLE_V03 } from '../oci/media-types.js';
@@ -25,8 +27,6 @@ export function rfc3339(ms: number): string {
 }
 
 export async function createSignBundle(identity: SigningIdentity, repository: string, digest: string): Promise<SignedBundle> {
-  const { DSSEBundleBuilder } = await import('@sigstore/sign');
-  const { bundleToJSON } = await import('@sigstore/bundle');
   const builder = new DSSEBundleBuilder({ signer: identity.signer, witnesses: identity.witnesses });
   const bundle = await builder.create({ data: signStatement(repository, digest), type: IN_TOTO_PAYLOAD_TYPE });
   // @sigstore/sign copies the key hint into the DSSE signature's keyid. cosign/sigstore-go leave it

@@ -3,6 +3,7 @@
  * ephemeral key certified by Fulcio for the job's OIDC identity, each signature witnessed by Rekor.
  */
 import type { Signer, Witness } from '@sigstore/sign';
+import { FulcioSigner, RekorWitness } from '@sigstore/sign';
 import type { FetchFn } from '../oci/client.js';
 import type { SigningKey } from './key.js';
 
@@ -46,7 +47,6 @@ export interface KeylessOptions {
 }
 
 export async function keylessIdentity(options: KeylessOptions): Promise<KeylessIdentity> {
-  const { FulcioSigner, RekorWitness } = await import('@sigstore/sign');
   const { EphemeralSigner } = await import('./signer.js');
   const fulcioUrl = options.fulcioUrl ?? DEFAULT_FULCIO_URL;
   const rekorUrl = options.rekorUrl ?? DEFAULT_REKOR_URL;

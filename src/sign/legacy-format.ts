@@ -7,6 +7,7 @@
  * A new signature is appended to the signatures already there, as cosign does.
  */
 import type { Bundle, TransparencyLogEntry } from '@sigstore/bundle';
+import { MessageSignatureBundleBuilder } from '@sigstore/sign';
 import type { RegistryClient } from '../oci/client.js';
 import type { Descriptor, ImageManifest } from '../oci/manifest.js';
 import { sha256Digest } from '../oci/manifest.js';
@@ -63,7 +64,6 @@ export function rekorBundleAnnotation(entry: TransparencyLogEntry): string {
 }
 
 export async function createLegacySignature(identity: SigningIdentity, repository: string, digest: string): Promise<LegacySignature> {
-  const { MessageSignatureBundleBuilder } = await import('@sigstore/sign');
   const payload = simpleSigningPayload(repository, digest);
   const builder = new MessageSignatureBundleBuilder({ signer: identity.signer, witnesses: identity.witnesses });
   const bundle = await builder.create({ data: payload });

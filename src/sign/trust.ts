@@ -10,6 +10,8 @@
  */
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { TrustMaterial } from '@sigstore/verify';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { toTrustMaterial } from '@sigstore/verify';
 import type { FetchFn } from '../oci/client.js';
 import { parsePem } from './key.js';
 
@@ -24,8 +26,6 @@ function emptyRoot(): Record<string, unknown> {
 }
 
 export async function keyTrustMaterial(publicKey: KeyObject, hint: string): Promise<TrustMaterial> {
-  const { TrustedRoot } = await import('@sigstore/protobuf-specs');
-  const { toTrustMaterial } = await import('@sigstore/verify');
   return toTrustMaterial(TrustedRoot.fromJSON(emptyRoot()), (candidate: string) => {
     if (candidate !== hint) throw new TrustError(`the signature names key ${candidate || '(none)'}, not the signing key ${hint}`);
     return { publicKey, validFor: () => true };
@@ -50,8 +50,6 @@ export interface KeylessTrust {
 }
 
 export async function keylessTrustMaterial(fulcioUrl: string, rekorUrl: string, fetchFn: FetchFn): Promise<KeylessTrust> {
-  const { TrustedRoot } = await import('@sigstore/protobuf-specs');
-  const { toTrustMaterial } = await import('@sigstore/verify');
   const bundleText = await getText(fetchFn, new URL('/api/v2/trustBundle', fulcioUrl).toString(), 'application/json');
   let chains: { certificates?: string[] }[];
   try {

@@ -6,6 +6,9 @@
 import { verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Bundle, TransparencyLogEntry } from '@sigstore/bundle';
 import type { TrustMaterial, VerifierOptions } from '@sigstore/verify';
+import { bundleFromJSON } from '@sigstore/bundle';
+import { HashAlgorithm } from '@sigstore/protobuf-specs';
+import { toSignedEntity, Verifier } from '@sigstore/verify';
 import type { RegistryClient } from '../oci/client.js';
 import type { Descriptor, ImageManifest } from '../oci/manifest.js';
 import { COSIGN_BUNDLE_ANNOTATION, COSIGN_CERTIFICATE_ANNOTATION, COSIGN_SIGNATURE_ANNOTATION, SIGSTORE_BUNDLE_V03 } from '../oci/media-types.js';
@@ -58,7 +61,6 @@ function sanValue(san: string | undefined): string | undefined {
 }
 
 async function runVerifier(bundle: Bundle, context: VerificationContext, artifact?: Buffer): Promise<{ identity?: string }> {
-  const { Verifier, toSignedEntity } = await import('@sigstore/verify');
   try {
     const entity = toSignedEntity(bundle, artifact);
     const der = bundleCertificate(bundle);
@@ -100,7 +102,6 @@ export async function verifyBundleInRegistry(client: RegistryClient, repo: strin
   const layer = manifest.layers[0];
   if (manifest.layers.length !== 1 || !layer?.mediaType.startsWith('application/vnd.dev.sigstore.bundle')) fail('the bundle manifest must have exactly one sigstore bundle layer');
   const blob = await client.getBlob(repo, layer.digest);
-  const { bundleFromJSON } = await import('@sigstore/bundle');
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(JSON.parse(blob.toString('utf8')));
@@ -161,7 +162,6 @@ export async function verifyLegacyInRegistry(
     if (!certificate) fail('the signature layer has a certificate annotation without a certificate');
     if (!rekor) fail('the keyless signature layer has no Rekor bundle annotation');
     const { createHash } = await import('node:crypto');
-    const { HashAlgorithm } = await import('@sigstore/protobuf-specs');
     const bundle: Bundle = {
       mediaType: SIGSTORE_BUNDLE_V03,
       verificationMaterial: {
