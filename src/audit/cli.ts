@@ -4,7 +4,7 @@
  * its chain, and answer. Exit codes: 0 yes, 1 no (a broken chain, nothing good to roll back to),
  * 2 usage.
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from '../cli/commands.js';
 import { errorMessage } from '../core/index.js';
@@ -14,7 +14,8 @@ import { getFile, listRootFiles } from '../github/files.js';
 import { verifyLedger, type LedgerCheck, type LedgerEntry } from './ledger.js';
 import { DEFAULT_LEDGER_BRANCH } from './ledger-store.js';
 import { entriesFor, lastGood } from './query.js';
-import { isVerified, ledgerFileName } from './record.js';
+import { isVerified, ledgerFileName, type AuditRecord } from './record.js';
+import { parseTo, resolveTarget } from './resolve.js';
 
 type Io = Parameters<Command['run']>[1];
 type Env = Readonly<Record<string, string | undefined>>;
@@ -23,6 +24,7 @@ const USAGE = [
   'usage: shipline audit verify    [--environment E | --file PATH …] [--expect SHA256 …] [--json]',
   '       shipline audit list      --environment E [--file PATH] [--limit N] [--json]',
   '       shipline audit last-good --environment E [--file PATH] [--exclude-digest D …] [--json] [--no-verify]',
+  '       shipline audit resolve   --environment E --to previous|DEPLOYMENT_ID|sha256:DIGEST|RECORD [--file PATH] [--json] [--github-output]',
   'Without --file the ledger is read from the audit branch through the GitHub API:',
   '  --repo owner/name (default GITHUB_REPOSITORY)  --branch NAME (default shipline-audit)',
   '  --api-url URL (default GITHUB_API_URL or https://api.github.com); token from GITHUB_TOKEN or GH_TOKEN.',
@@ -37,15 +39,17 @@ interface Flags {
   expect: string[];
   excludeDigests: string[];
   limit?: number;
+  to?: string;
   json: boolean;
   verify: boolean;
+  githubOutput: boolean;
 }
 
-const VALUE_FLAGS = new Set(['environment', 'file', 'repo', 'branch', 'api-url', 'expect', 'exclude-digest', 'limit']);
-const BOOLEAN_FLAGS = new Set(['json', 'no-verify']);
+const VALUE_FLAGS = new Set(['environment', 'file', 'repo', 'branch', 'api-url', 'expect', 'exclude-digest', 'limit', 'to']);
+const BOOLEAN_FLAGS = new Set(['json', 'no-verify', 'github-output']);
 
 export function parseAuditFlags(argv: readonly string[]): Flags | string {
-  const flags: Flags = { files: [], branch: DEFAULT_LEDGER_BRANCH, expect: [], excludeDigests: [], json: false, verify: true };
+  const flags: Flags = { files: [], branch: DEFAULT_LEDGER_BRANCH, expect: [], excludeDigests: [], json: false, verify: true, githubOutput: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!arg.startsWith('--')) return `unexpected argument '${arg}'`;
@@ -59,6 +63,7 @@ export function parseAuditFlags(argv: readonly string[]): Flags | string {
     if (BOOLEAN_FLAGS.has(name)) {
       if (value !== undefined) return `--${name} takes no value`;
       if (name === 'json') flags.json = true;
+      else if (name === 'github-output') flags.githubOutput = true;
       else flags.verify = false;
       continue;
     }
@@ -89,6 +94,9 @@ export function parseAuditFlags(argv: readonly string[]): Flags | string {
         break;
       case 'exclude-digest':
         flags.excludeDigests.push(value.replace(/^.*@/, ''));
+        break;
+      case 'to':
+        flags.to = value;
         break;
       case 'limit':
         if (!/^\d+$/.test(value) || Number(value) < 1) return `--limit takes a positive whole number, got '${value}'`;
@@ -249,8 +257,49 @@ async function lastGoodCommand(flags: Flags, env: Env, io: Io): Promise<number> 
   return 0;
 }
 
+/** A deployment id names a record through the deployment's payload (the record itself). */
+async function recordIdOfDeployment(id: number, flags: Flags, env: Env): Promise<string> {
+  const { client, owner, repo } = await apiClient(flags, env);
+  const { data } = await client.octokit.rest.repos.getDeployment({ owner, repo, deployment_id: id });
+  const payload = (typeof data.payload === 'string' ? JSON.parse(data.payload || '{}') : data.payload) as { id?: unknown };
+  if (typeof payload.id !== 'string') throw new Error(`deployment ${id} carries no shipline audit record in its payload`);
+  if (flags.environment && data.environment !== flags.environment) throw new Error(`deployment ${id} is of environment ${data.environment}, not ${flags.environment}`);
+  return payload.id.toLowerCase();
+}
+
+async function resolveCommand(flags: Flags, env: Env, io: Io): Promise<number> {
+  const to = parseTo(flags.to ?? 'previous');
+  if (typeof to === 'string') throw new UsageError(to);
+  const entries = await entriesOf(flags, env, io);
+  if (typeof entries === 'number') return entries;
+  const wanted = to.kind === 'deployment' ? ({ kind: 'record', id: await recordIdOfDeployment(to.id, flags, env) } as const) : to;
+  const target = resolveTarget(entries, flags.environment as string, wanted);
+  if (typeof target === 'string') {
+    io.err(`shipline audit resolve: ${target}`);
+    return 1;
+  }
+  const image = target.entry.record.image as NonNullable<AuditRecord['image']>;
+  const result = {
+    environment: target.entry.record.environment,
+    image: `${image.name}@${image.digest}`,
+    digest: image.digest,
+    commit: target.entry.record.commit,
+    recordSha256: target.entry.sha256,
+    'rollback-of': target.rollbackOf?.sha256 ?? '',
+    rollingBackImage: target.rollbackOf?.record.image ? `${target.rollbackOf.record.image.name}@${target.rollbackOf.record.image.digest}` : '',
+  };
+  if (flags.githubOutput) {
+    const path = env['GITHUB_OUTPUT'];
+    if (!path) throw new UsageError('--github-output needs GITHUB_OUTPUT (it is set in a workflow step)');
+    appendFileSync(path, `image=${result.image}\ndigest=${result.digest}\nrollback-of=${result['rollback-of']}\nrecord-sha256=${result.recordSha256}\n`);
+  }
+  if (flags.json) io.out(JSON.stringify(result, null, 2));
+  else io.out(`${result.image}${result.rollingBackImage ? ` (rolling back ${result.rollingBackImage})` : ''}`);
+  return 0;
+}
+
 export const auditCommand: Command = {
-  summary: 'verify, list and query deployment audit ledgers (verify | list | last-good)',
+  summary: 'verify, list and query deployment audit ledgers (verify | list | last-good | resolve)',
   async run(argv, io) {
     return runAuditCli(argv, io, process.env);
   },
@@ -275,8 +324,10 @@ export async function runAuditCli(argv: readonly string[], io: Io, env: Env): Pr
         return await list(flags, env, io);
       case 'last-good':
         return await lastGoodCommand(flags, env, io);
+      case 'resolve':
+        return await resolveCommand(flags, env, io);
       default:
-        io.err(`shipline audit: unknown subcommand '${sub}' (verify, list, last-good)`);
+        io.err(`shipline audit: unknown subcommand '${sub}' (verify, list, last-good, resolve)`);
         return 2;
     }
   } catch (error) {

@@ -806,6 +806,11 @@ export async function startGitHubEmulator(options: EmulatorOptions = {}): Promis
       return { status: 201, body: deploymentObject(d) };
     },
 
+    'repos/get-deployment': ({ params }) => {
+      checkRepo(params);
+      return { status: 200, body: deploymentObject(findDeployment(params['deployment_id'])) };
+    },
+
     'repos/list-deployments': ({ params, query }) => {
       checkRepo(params);
       const filters: [string, (d: StoredDeployment) => string][] = [
