@@ -17,7 +17,7 @@ export class GlobError extends Error {
   override readonly name = 'GlobError';
 }
 
-const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
+const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|]/g;
 
 function escapeRegex(ch: string): string {
   return ch.replace(REGEX_SPECIAL, '\\$&');

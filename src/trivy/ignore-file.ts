@@ -16,8 +16,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { compileGlob, GlobError, type PathMatcher } from './glob.js';
-import { parsePurl, PurlError, type PackageUrl } from './purl.js';
+import { compileGlob, type PathMatcher } from './glob.js';
+import { parsePurl, type PackageUrl } from './purl.js';
 
 export interface IgnoreRule {
   id: string;
@@ -144,8 +144,8 @@ export async function parseTrivyignoreYaml(text: string, file: string): Promise<
   const lineOf = (node: YamlNodeLike | null | undefined): number => (node?.range ? counter.linePos(node.range[0]).line : 1);
   const problem = doc.errors[0];
   if (problem) {
-    const at = problem.linePos?.[0];
-    throw new IgnoreFileError(file, at?.line, `malformed YAML${at ? ` (column ${at.col})` : ''}: ${problem.message.split('\n')[0]}`);
+    const at = counter.linePos(problem.pos[0]);
+    throw new IgnoreFileError(file, at.line, `malformed YAML (column ${at.col}): ${problem.message.split('\n')[0]}`);
   }
   const rules: IgnoreRule[] = [];
   const warnings: IgnoreFileWarning[] = [];
@@ -192,14 +192,14 @@ export async function parseTrivyignoreYaml(text: string, file: string): Promise<
       try {
         return compileGlob(pattern);
       } catch (error) {
-        throw new IgnoreFileError(file, paths.lines[k], `invalid path pattern '${pattern}'${id ? ` for ${id}` : ''}: ${(error as GlobError).message}`);
+        throw new IgnoreFileError(file, paths.lines[k], `invalid path pattern '${pattern}'${id ? ` for ${id}` : ''}: ${(error as Error).message}`);
       }
     });
     const parsedPurls = purls.values.map((purl, k) => {
       try {
         return parsePurl(purl);
       } catch (error) {
-        throw new IgnoreFileError(file, purls.lines[k], `invalid package URL${id ? ` for ${id}` : ''}: ${(error as PurlError).message}`);
+        throw new IgnoreFileError(file, purls.lines[k], `invalid package URL${id ? ` for ${id}` : ''}: ${(error as Error).message}`);
       }
     });
     let expiresAt: number | undefined;

@@ -13,6 +13,7 @@ import { createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, 
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { errorMessage, retry, startProgress, type Clock, type Exec, type Logger } from '../core/index.js';
 import { assetName } from './checksums.js';
 
@@ -108,7 +109,7 @@ async function download(url: string, file: string, options: InstallOptions): Pro
   const total = Number(response.headers.get('content-length') ?? 0);
   const stop = startProgress(options.log, () => `… downloading ${url}: ${(bytes / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB`);
   try {
-    const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
     body.on('data', (chunk: Buffer) => {
       hash.update(chunk);
       bytes += chunk.length;

@@ -8,10 +8,10 @@
  *
  * What is validated, exactly as JSON (RFC 8259) requires: every object, array, key, colon, comma,
  * literal and number, string termination, and nothing but white space after the top-level value —
- * so a truncated or spliced file is always rejected. Strings whose value is read are checked byte
- * by byte (control characters, escapes). The interior of long strings that are skipped is only
- * searched for its closing quote (escaped quotes are honoured): an invalid escape or raw control
- * character deep inside an unread description is not reported. That is the one leniency.
+ * so a truncated or spliced file is always rejected, and every escape sequence. Strings whose value
+ * is read are checked byte by byte. The interior of long strings that are skipped is searched for
+ * its closing quote and its escapes natively: a raw control character (a literal tab or newline)
+ * deep inside an unread description is not reported. That is the one leniency.
  */
 
 export class JsonSyntaxError extends Error {
@@ -373,6 +373,9 @@ export class JsonScanner {
   }
 
   /** A string checked byte by byte; `pos` ends after the closing quote. */
+  /** Position of the next backslash at or after the last search (a cache for `skipStringAt`). */
+  nextBackslash = -1;
+
   /** Set by `scanFullString`: the string just scanned was pure ASCII. */
   private lastAscii = true;
 
@@ -425,11 +428,22 @@ function skipStringAt(scanner: JsonScanner, b: Buffer, open: number, end: number
   for (;;) {
     const quote = b.indexOf(QUOTE, i);
     if (quote < 0) scanner.fail('unterminated string', open);
-    // The quote is escaped when an odd number of backslashes precede it.
-    let k = quote - 1;
-    while (k > open && b[k] === BACKSLASH) k--;
-    if (((quote - 1 - k) & 1) === 0) return quote + 1;
-    i = quote + 1;
+    // No backslash before the quote: it closes the string. The next backslash position is cached,
+    // so these searches stay linear over the whole document.
+    let backslash = scanner.nextBackslash;
+    if (backslash < i) {
+      backslash = b.indexOf(BACKSLASH, i);
+      if (backslash < 0) backslash = end;
+      scanner.nextBackslash = backslash;
+    }
+    if (backslash > quote) return quote + 1;
+    // Escapes before the quote: validate them, and find out whether this quote is one of them.
+    while (i < quote) {
+      if (b[i] === BACKSLASH) i = scanner.escapeAt(i);
+      else i++;
+    }
+    if (i === quote) return quote + 1;
+    // The quote was escaped (`\"`): continue after it.
   }
 }
 
