@@ -60,8 +60,7 @@ interface Pair {
   stableNow: number;
 }
 
-function planCanary(ctx: RolloutContext): { deployments: Deployment[]; others: KubeObject[] } {
-  const objects = ctx.manifests.map((m) => m.object);
+export function planCanary(objects: readonly KubeObject[]): { deployments: Deployment[]; others: KubeObject[] } {
   const deployments = objects.filter((o): o is Deployment => o.kind === 'Deployment');
   if (deployments.length === 0) throw new ConfigurationError('strategy', 'canary needs a Deployment in the manifests');
   return { deployments, others: objects.filter((o) => o.kind !== 'Deployment') };
@@ -167,7 +166,7 @@ async function promotePairs(ctx: RolloutContext, pairs: Pair[], before: Map<stri
 
 export async function canary(ctx: RolloutContext, started: number): Promise<RolloutResult> {
   const { log } = ctx.services;
-  const { deployments, others } = planCanary(ctx);
+  const { deployments, others } = planCanary(ctx.manifests.map((m) => m.object));
   const { pairs, missing } = await pairsFor(ctx, deployments, false);
   const steps = ctx.inputs.canarySteps;
   const refs = [...workloadRefs([...others, ...missing], ctx.namespace), ...pairs.flatMap((p) => [p.stableRef, p.canaryRef])];
@@ -256,7 +255,7 @@ export async function canary(ctx: RolloutContext, started: number): Promise<Roll
 
 /** `action: promote`: the canary's version becomes stable (it must be the version the inputs render). */
 export async function promote(ctx: RolloutContext, started: number): Promise<RolloutResult> {
-  const { deployments } = planCanary(ctx);
+  const { deployments } = planCanary(ctx.manifests.map((m) => m.object));
   const { pairs, missing } = await pairsFor(ctx, deployments, true);
   if (missing.length) throw new ActionFailedError(`${missing.map((d) => refFor(ctx, d)).map(describeRef).join(', ')} does not exist: nothing to promote`);
   for (const pair of pairs) {
@@ -275,7 +274,7 @@ export async function promote(ctx: RolloutContext, started: number): Promise<Rol
 
 /** `action: abort` (and `action: rollback` while a canary runs): stable back to full size, canary deleted. */
 export async function abort(ctx: RolloutContext, started: number): Promise<RolloutResult> {
-  const { deployments } = planCanary(ctx);
+  const { deployments } = planCanary(ctx.manifests.map((m) => m.object));
   const { pairs } = await pairsFor(ctx, deployments, true);
   const running: Pair[] = [];
   for (const pair of pairs) if (await ctx.client.get(pair.canaryRef)) running.push(pair);
@@ -293,7 +292,7 @@ export async function abort(ctx: RolloutContext, started: number): Promise<Rollo
 
 /** True when any Deployment of the manifests has a canary running (for `action: rollback`). */
 export async function canaryRunning(ctx: RolloutContext): Promise<boolean> {
-  const { deployments } = planCanary(ctx);
+  const { deployments } = planCanary(ctx.manifests.map((m) => m.object));
   for (const d of deployments) if (await ctx.client.get(refFor(ctx, d, canaryName(d.metadata.name ?? '')))) return true;
   return false;
 }

@@ -86,6 +86,15 @@ export async function readKubeconfig(raw: string, context: string | undefined, m
   return { text, contexts, ...(current !== undefined ? { currentContext: current } : {}) };
 }
 
+/** The namespace a context of the kubeconfig sets (read locally: no kubectl, no API call). */
+export async function contextNamespaceOf(text: string, context: string | undefined): Promise<string | undefined> {
+  const { parseYaml } = await import('../core/yaml.js');
+  const config = parseYaml(text) as { contexts?: { name?: string; context?: { namespace?: string } }[]; 'current-context'?: string } | null;
+  const name = context ?? config?.['current-context'];
+  const namespace = config?.contexts?.find((c) => c.name === name)?.context?.namespace;
+  return typeof namespace === 'string' && namespace !== '' ? namespace : undefined;
+}
+
 export interface KubeconfigFile {
   path: string;
   remove(): void;

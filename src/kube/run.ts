@@ -7,11 +7,11 @@
 import { ActionFailedError, ExecError, type Services } from '../core/index.js';
 import { createSpawnStream } from '../core/exec-stream.js';
 import { annotateWorkload, originFromEnv } from './annotations.js';
-import { blueGreen, blueGreenRollback } from './blue-green.js';
-import { abort, canary, canaryRunning, promote } from './canary.js';
+import { blueGreen, blueGreenRollback, planBlueGreen } from './blue-green.js';
+import { abort, canary, canaryRunning, planCanary, promote } from './canary.js';
 import type { RolloutContext } from './context.js';
 import { parseImageOverrides, substituteImages } from './images.js';
-import { writeKubeconfig, type KubeconfigFile } from './kubeconfig.js';
+import { contextNamespaceOf, writeKubeconfig, type KubeconfigFile } from './kubeconfig.js';
 import { Kubectl, type KubeClient } from './kubectl.js';
 import { loadManifests } from './manifest.js';
 import type { RolloutDeps, RolloutHooks, RolloutInputs, RolloutResult } from './options.js';
@@ -30,7 +30,9 @@ export async function runRollout(inputs: RolloutInputs, services: Services, hook
   const started = clock.now();
   const spawnStream = createSpawnStream(log, services.redact);
   const binary = kubectlBinary(services.env);
-  const local = new Kubectl({ exec: services.exec, spawnStream, log, binary });
+  // `kubectl kustomize` is local, but some kubectl builds (version dispatchers) contact the current
+  // context's server first: an empty kubeconfig keeps input validation away from any cluster.
+  const local = new Kubectl({ exec: services.exec, spawnStream, log, binary, kubeconfig: '/dev/null' });
 
   // 1. Everything that can be wrong with the inputs, before any side effect.
   const manifests = await log.group(`Loading manifests: ${inputs.manifests.join(', ')}`, async () => {
@@ -47,6 +49,9 @@ export async function runRollout(inputs: RolloutInputs, services: Services, hook
   } else if (inputs.images.length) {
     log.warning(`images is ignored for action: ${inputs.action}`);
   }
+  // The strategy's own requirements on the manifests (a Service for blue-green…), still before the cluster.
+  if (inputs.strategy === 'blue-green') planBlueGreen(objects);
+  if (inputs.strategy === 'canary') planCanary(objects);
 
   // 2. The cluster.
   let kubeconfig: KubeconfigFile | undefined;
@@ -62,7 +67,8 @@ export async function runRollout(inputs: RolloutInputs, services: Services, hook
         ...(kubeconfig ? { kubeconfig: kubeconfig.path } : {}),
         ...(inputs.context ? { context: inputs.context } : {}),
       });
-    const namespace = inputs.namespace ?? (await client.contextNamespace()) ?? 'default';
+    const contextNamespace = inputs.kubeconfig !== undefined ? await contextNamespaceOf(inputs.kubeconfig, inputs.context) : await client.contextNamespace();
+    const namespace = inputs.namespace ?? contextNamespace ?? 'default';
     const ctx: RolloutContext = { inputs, services, client, hooks, namespace, manifests };
     let result: RolloutResult;
     try {
@@ -110,6 +116,16 @@ async function dispatch(ctx: RolloutContext, started: number): Promise<RolloutRe
   }
 }
 
+/** A rollout that did not happen (failed, or rolled back): the step fails; the result travels with it. */
+export class RolloutFailedError extends ActionFailedError {
+  constructor(
+    message: string,
+    readonly result: RolloutResult,
+  ) {
+    super(message);
+  }
+}
+
 /** The action: runs the rollout, sets the outputs, fails the step when the rollout did not happen. */
 export async function rolloutAction(inputs: RolloutInputs, services: Services, hooks: RolloutHooks = {}): Promise<RolloutResult> {
   const result = await runRollout(inputs, services, hooks);
@@ -123,7 +139,7 @@ export async function rolloutAction(inputs: RolloutInputs, services: Services, h
     result.workloads.map((w) => ({ kind: w.kind, name: w.name, namespace: w.namespace, images: w.images, revision: w.revision ?? null, previousRevision: w.previousRevision ?? null, state: w.state })),
   );
   outputs.set('diagnostics', result.diagnostics);
-  if (stepFails(result)) throw new ActionFailedError(result.result === 'failed' && result.workloads.length === 0 ? result.message : `rollout ${result.result}: ${result.message}`);
+  if (stepFails(result)) throw new RolloutFailedError(result.result === 'failed' && result.workloads.length === 0 ? result.message : `rollout ${result.result}: ${result.message}`, result);
   services.log.info(`Rollout ${result.result}: ${result.message}`);
   return result;
 }

@@ -265,6 +265,15 @@ class Tracker {
     };
     this.stop();
     let pending: Promise<void> | undefined;
+    if (state === 'succeeded' && this.outcome.revision === undefined && this.workload) {
+      // Finished before the revision lookup came back (a fast rollout): look it up now.
+      const outcome = this.outcome;
+      pending = currentRevision(this.options.client, this.workload)
+        .then((info) => {
+          if (info.revision !== undefined) outcome.revision = info.revision;
+        })
+        .catch(() => {});
+    }
     if (state === 'failed' || state === 'timed-out') {
       const about = failure ? { kind: 'Pod', name: failure.pod, namespace: this.ref.namespace } : this.ref;
       const outcome = this.outcome;
