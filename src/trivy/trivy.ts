@@ -23,10 +23,16 @@ const PASS_THROUGH = new Set([
   'TRIVY_NO_PROGRESS',
 ]);
 
-/** The environment for Trivy: every TRIVY_* variable outside the pass-through list removed. */
-export function trivyEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+/**
+ * Environment overrides for Trivy: the pass-through TRIVY_* variables of the action's environment,
+ * every other TRIVY_* variable (of the action's or the process's environment) removed.
+ */
+export function trivyEnv(env: Readonly<Record<string, string | undefined>>, inherited: Readonly<Record<string, string | undefined>> = process.env): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const name of Object.keys(env)) if (name.startsWith('TRIVY_') && !PASS_THROUGH.has(name)) out[name] = undefined;
+  for (const name of [...Object.keys(inherited), ...Object.keys(env)]) {
+    if (!name.startsWith('TRIVY_')) continue;
+    out[name] = PASS_THROUGH.has(name) ? env[name] : undefined;
+  }
   return out;
 }
 
