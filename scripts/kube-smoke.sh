@@ -90,6 +90,36 @@ ok "3 Ready nodes"
 expect 30 '^default$' k get serviceaccount default -o name -o jsonpath='{.metadata.name}' || fail "default service account in new namespace"
 ok "namespace $ns with default service account"
 
+step "pod latencies by image (bare pods, polled every 0.1 s)"
+for p in ok:registry.test/shipline/app:1 broken:registry.test/shipline/app:broken \
+         crash:registry.test/shipline/app:crashloop slow:registry.test/shipline/app:slow; do
+  echo "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"lat-${p%%:*}\"},\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"${p#*:}\"}]}}"
+done | k apply -f - >/dev/null
+declare -A lat=()
+lat_start=$(now)
+lat_deadline=$((SECONDS + 40))
+while (( ${#lat[@]} < 5 && SECONDS < lat_deadline )); do
+  snap="$(k get pods -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}/{.status.containerStatuses[0].state.waiting.reason}{" "}{end}' 2>/dev/null || true) "
+  t="$(secs "$lat_start")"
+  [[ -z "${lat[ok]:-}" && "$snap" == *"lat-ok=True/ "* ]] && lat[ok]=$t
+  [[ -z "${lat[errimagepull]:-}" && "$snap" =~ lat-broken=[A-Za-z]*/(ErrImagePull|ImagePullBackOff) ]] && lat[errimagepull]=$t
+  [[ -z "${lat[imagepullbackoff]:-}" && "$snap" == *"lat-broken=False/ImagePullBackOff "* ]] && lat[imagepullbackoff]=$t
+  [[ -z "${lat[crashloopbackoff]:-}" && "$snap" == *"lat-crash=False/CrashLoopBackOff "* ]] && lat[crashloopbackoff]=$t
+  [[ -z "${lat[slow]:-}" && "$snap" == *"lat-slow=True/ "* ]] && lat[slow]=$t
+  sleep 0.1
+done
+for key in ok errimagepull imagepullbackoff crashloopbackoff slow; do
+  [[ -n "${lat[$key]:-}" ]] || fail "latency: $key not reached within 40 s"
+done
+step_t=$lat_start
+awk -v v="${lat[ok]}" 'BEGIN{exit !(v < 3)}' || fail "ordinary image Ready in < 3 s (took ${lat[ok]} s)"
+ok "ordinary image Ready after ${lat[ok]} s"
+ok "broken image ErrImagePull after ${lat[errimagepull]} s, ImagePullBackOff after ${lat[imagepullbackoff]} s"
+ok "crashloop image CrashLoopBackOff after ${lat[crashloopbackoff]} s"
+awk -v v="${lat[slow]}" 'BEGIN{exit !(v >= 15 && v < 30)}' || fail "slow image Ready after ~20 s (took ${lat[slow]} s)"
+ok "slow image Ready after ${lat[slow]} s"
+k delete pod lat-ok lat-broken lat-crash lat-slow --wait=false >/dev/null
+
 step "deployment rolls out (server-side apply)"
 deploy web registry.test/shipline/web:1.0 3 20 | k apply --server-side --field-manager shipline-smoke -f - >/dev/null
 k rollout status deployment/web --timeout=60s >/dev/null || fail "rollout status web:1.0"
