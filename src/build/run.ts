@@ -97,16 +97,13 @@ export async function runBuildAndSign(inputs: BuildAndSignInputs, services: Serv
     userAgent: 'shipline-build-and-sign',
   });
 
-  // 1. Before any side effect: the registry answers, and grants push.
-  if (inputs.push) {
-    try {
-      await client.ping(repo, ['pull', 'push']);
-    } catch (error) {
-      registryProblem(error, inputs);
-    }
-  }
+  // 1. Before any side effect: the registry answers and grants push; a builder is usable. (Both
+  //    checks run at once; the registry's verdict is reported first.)
   const builders = deps.builders ?? [new DockerBuilder({ exec, log, env }), new BuildahBuilder({ exec, log, env })];
-  const builder = await chooseBuilder(inputs, builders);
+  const [pinged, chosen] = await Promise.allSettled([inputs.push ? client.ping(repo, ['pull', 'push']) : Promise.resolve(), chooseBuilder(inputs, builders)]);
+  if (pinged.status === 'rejected') registryProblem(pinged.reason, inputs);
+  if (chosen.status === 'rejected') throw chosen.reason;
+  const builder = chosen.value;
   const preflightMs = clock.now() - started;
 
   const labels = {

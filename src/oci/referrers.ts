@@ -38,8 +38,7 @@ export function referrerManifest(subject: Descriptor, artifact: ReferrerArtifact
 }
 
 export async function attachReferrer(client: RegistryClient, repo: string, subject: Descriptor, artifact: ReferrerArtifact): Promise<AttachedReferrer> {
-  await client.pushBlob(repo, artifact.data);
-  await client.pushBlob(repo, EMPTY_JSON);
+  await Promise.all([client.pushBlob(repo, artifact.data), client.pushBlob(repo, EMPTY_JSON)]);
   const manifest = referrerManifest(subject, artifact);
   const pushed = await client.pushManifest(repo, undefined, manifest);
   const descriptor: Descriptor = {

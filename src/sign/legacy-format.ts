@@ -102,12 +102,11 @@ export async function pushLegacySignature(client: RegistryClient, repo: string, 
     size: signature.payload.length,
     annotations: signature.annotations,
   };
-  const existing = await client.getManifest(repo, tag);
+  const [existing] = await Promise.all([client.getManifest(repo, tag), client.pushBlob(repo, signature.payload)]);
   let layers: Descriptor[] = [];
   if (existing && 'layers' in existing.manifest) layers = existing.manifest.layers;
   const same = (l: Descriptor): boolean => l.digest === layer.digest && l.annotations?.[COSIGN_SIGNATURE_ANNOTATION] === layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
   if (!layers.some(same)) layers = [...layers, layer];
-  await client.pushBlob(repo, signature.payload);
   const config = signatureConfig(layers);
   await client.pushBlob(repo, config);
   const manifest: ImageManifest = {

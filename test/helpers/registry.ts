@@ -8,7 +8,7 @@
  * Tests skip with `describe.skipIf(!registryAvailable())` and print REGISTRY_INSTALL.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,11 +84,19 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
       join(dir, 'config.yml'),
       `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n${auth}`,
     );
-    const child = spawn(REGISTRY_BINARY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr = (stderr + c.toString('utf8')).slice(-4000);
-    });
+    // The registry logs to a file, never a pipe: a caller blocked in spawnSync would stop draining a
+    // pipe, the registry would block on its next log line, and every request would hang.
+    const logFile = join(dir, 'registry.log');
+    const logFd = openSync(logFile, 'a');
+    const child = spawn(REGISTRY_BINARY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', logFd, logFd] });
+    closeSync(logFd);
+    const stderr = (): string => {
+      try {
+        return readFileSync(logFile, 'utf8').slice(-4000);
+      } catch {
+        return '';
+      }
+    };
     const url = `http://${host}`;
     const stop = async (): Promise<void> => {
       if (child.exitCode === null) {
@@ -100,7 +108,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
       rmSync(dir, { recursive: true, force: true });
     };
     try {
-      await waitReady(url, child, () => stderr);
+      await waitReady(url, child, stderr);
       return { url, host, storage, stop };
     } catch (error) {
       await stop();
