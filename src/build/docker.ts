@@ -28,7 +28,8 @@ export function dockerPlan(request: BuildRequest): DockerPlan {
   const iidFile = join(request.workDir, 'iid');
   const build = ['buildx', 'build'];
   if (request.push) {
-    if (request.insecure) build.push('--output', `type=image,"name=${request.tags.join(',')}",push=true,registry.insecure=true`);
+    // The image exporter takes its names from --tag.
+    if (request.insecure) build.push('--output', 'type=image,push=true,registry.insecure=true');
     else build.push('--push');
   } else if (request.platforms.length <= 1) {
     build.push('--load');

@@ -14,6 +14,18 @@ import { join } from 'node:path';
 export const BUILDAH_INSTALL = 'install Debian buildah: apt-get install -y buildah (or bash .ci/install/20-registry-buildah.sh)';
 export const BUSYBOX = '/bin/busybox';
 
+/** Context directories made here, removed when the test process exits. */
+const contexts: string[] = [];
+process.once('exit', () => {
+  for (const dir of contexts) rmSync(dir, { recursive: true, force: true });
+});
+
+function contextDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'shipline-ctx-'));
+  contexts.push(dir);
+  return dir;
+}
+
 export function buildahAvailable(): boolean {
   return spawnSync('buildah', ['--version'], { stdio: 'ignore' }).status === 0;
 }
@@ -50,7 +62,7 @@ export function buildahSandbox(): BuildahSandbox {
 
 /** A `FROM scratch` context whose one file carries `content` (different content → different digest). */
 export function scratchContext(content: string, extra: { dockerfile?: string } = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'shipline-ctx-'));
+  const dir = contextDir();
   writeFileSync(join(dir, 'hello.txt'), content);
   writeFileSync(join(dir, 'Containerfile'), extra.dockerfile ?? 'FROM scratch\nCOPY hello.txt /hello.txt\n');
   return dir;
@@ -62,7 +74,7 @@ export function scratchContext(content: string, extra: { dockerfile?: string } =
  */
 export function busyboxContext(steps: string): string {
   if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing: apt-get install -y busybox-static`);
-  const dir = mkdtempSync(join(tmpdir(), 'shipline-ctx-'));
+  const dir = contextDir();
   const bin = join(dir, 'rootfs', 'bin');
   mkdirSync(bin, { recursive: true });
   copyFileSync(BUSYBOX, join(bin, 'busybox'));

@@ -4,7 +4,7 @@
  * then ~/.cache/shipline/cosign/v{2,3}/cosign, then cosign-v2/cosign-v3 on PATH.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,10 +26,14 @@ export interface CosignRun {
 /** Runs cosign offline-ish: its own empty HOME (no TUF cache, no docker config), no network needed for key mode. */
 export function cosign(binary: string, args: string[], env: Record<string, string> = {}): CosignRun {
   const home = mkdtempSync(join(tmpdir(), 'shipline-cosign-home-'));
-  const result = spawnSync(binary, args, {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, ...env },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  try {
+    const result = spawnSync(binary, args, {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, ...env },
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }

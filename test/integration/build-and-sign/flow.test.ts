@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,7 @@ describe.skipIf(!ready)('build-and-sign: buildah + docker-registry + cosign, on 
   afterAll(async () => {
     await registry?.stop();
     sandbox?.cleanup();
+    rmSync(work, { recursive: true, force: true });
   });
 
   async function run(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<Run> {

@@ -4,7 +4,7 @@
  * docker-registry; then the real cosign verifies the certificate identity against a trusted root
  * made of the emulators' keys.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,7 @@ describe.skipIf(!ready)('keyless build-and-sign (OIDC, Fulcio and Rekor emulated
   afterAll(async () => {
     await Promise.all([registry?.stop(), sigstore?.close()]);
     sandbox?.cleanup();
+    rmSync(work, { recursive: true, force: true });
   });
 
   function runner(inputs: Record<string, string>): MemoryRunner {

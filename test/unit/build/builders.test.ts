@@ -63,7 +63,7 @@ describe('docker buildx command lines', () => {
     [
       'plain-http registry: an image output with registry.insecure',
       { insecure: true, tags: ['localhost:5000/a:t'] },
-      ['buildx', 'build', '--output', 'type=image,"name=localhost:5000/a:t",push=true,registry.insecure=true', '--metadata-file', '/w/metadata.json', '--iidfile', '/w/iid', '--tag', 'localhost:5000/a:t', '/src'],
+      ['buildx', 'build', '--output', 'type=image,push=true,registry.insecure=true', '--metadata-file', '/w/metadata.json', '--iidfile', '/w/iid', '--tag', 'localhost:5000/a:t', '/src'],
     ],
     [
       'no push, one platform: --load; build args by name only',
