@@ -198,6 +198,10 @@ export async function runBuildAndSign(inputs: BuildAndSignInputs, services: Serv
   const imageRef = `${inputs.image}@${image.digest}`;
   log.info(`✓ ${imageRef} (${refs.length} tag${refs.length > 1 ? 's' : ''}: ${inputs.tags.join(', ')})`);
   const publishMs = clock.now() - publishStarted;
+  // The image exists now: its digest is an output even if signing fails below.
+  services.outputs.set('digest', image.digest);
+  services.outputs.set('image', imageRef);
+  services.outputs.set('tags', refs);
 
   // 3. Sign by digest, then verify what the registry now holds.
   const signStarted = clock.now();
@@ -206,12 +210,18 @@ export async function runBuildAndSign(inputs: BuildAndSignInputs, services: Serv
   let publicKey: string | undefined;
   if (inputs.sign !== 'none') {
     const { signAndVerify } = await import('./sign-step.js');
-    const signed = await log.group(`Sign ${imageRef} (${inputs.sign}, ${inputs.signatureFormat})`, () =>
-      signAndVerify({ inputs, services, client, repo, image, imageRef, ...(deps.fetch ? { fetch: deps.fetch } : {}) }),
-    );
-    signatures = signed.signatures;
-    verifyCommand = signed.verifyCommand;
-    publicKey = signed.publicKey;
+    try {
+      const signed = await log.group(`Sign ${imageRef} (${inputs.sign}, ${inputs.signatureFormat})`, () =>
+        signAndVerify({ inputs, services, client, repo, image, imageRef, ...(deps.fetch ? { fetch: deps.fetch } : {}) }),
+      );
+      signatures = signed.signatures;
+      verifyCommand = signed.verifyCommand;
+      publicKey = signed.publicKey;
+    } catch (error) {
+      services.summary.heading(`build-and-sign: \`${imageRef}\` pushed, **signing failed**`);
+      services.summary.paragraph(`The image was pushed (tags: ${refs.map((r) => `\`${r}\``).join(', ')}) but has no verified signature. Do not deploy it.`);
+      throw error;
+    }
   }
   const signMs = clock.now() - signStarted;
 

@@ -15,7 +15,7 @@ export function writeBuildSummary(report: BuildAndSignReport, summary: Summary):
     ['Builder', report.builder],
     ['Time', `build ${formatDuration(report.timings.buildMs)}, total ${formatDuration(report.timings.totalMs)}`],
   ];
-  summary.table(['', ''], rows);
+  summary.table(['Image', 'Value'], rows);
   if (report.platforms.length) {
     summary.paragraph('The digest is an **image index**; it is what was signed. Platform manifests:');
     summary.table(['Platform', 'Digest'], report.platforms.map((p) => [p.platform, p.digest]));

@@ -39,7 +39,7 @@ describe.skipIf(!ready)('keyless build-and-sign (OIDC, Fulcio and Rekor emulated
     rmSync(work, { recursive: true, force: true });
   });
 
-  function runner(inputs: Record<string, string>): MemoryRunner {
+  function runner(inputs: Record<string, string>, env: Record<string, string> = {}): MemoryRunner {
     return new MemoryRunner(
       { ...actionDefaults('build-and-sign'), context: scratchContext(`keyless ${Date.now()} ${Math.random()}`), 'insecure-registry': 'true', ...inputs },
       {
@@ -51,6 +51,7 @@ describe.skipIf(!ready)('keyless build-and-sign (OIDC, Fulcio and Rekor emulated
         ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN,
         SHIPLINE_FULCIO_URL: sigstore.fulcioUrl,
         SHIPLINE_REKOR_URL: sigstore.rekorUrl,
+        ...env,
       },
     );
   }
@@ -95,5 +96,18 @@ describe.skipIf(!ready)('keyless build-and-sign (OIDC, Fulcio and Rekor emulated
     const v2 = cosign(cosignV2 as string, verifyArgs(run.outputs.get('image') as string));
     expect(v2.status, v2.stderr).toBe(0);
     expect(v2.stdout).toContain(run.outputs.get('digest'));
+  });
+
+  it('when Fulcio cannot be reached after the push: one error line, the digest still an output, the summary says not to deploy', async () => {
+    const run = runner({ image: `${registry.host}/acme/keyless-down`, sign: 'keyless' }, { SHIPLINE_FULCIO_URL: 'http://127.0.0.1:9' });
+    const code = await runAction(buildAndSign, run, { setExitCode: false });
+    expect(code).toBe(1);
+    const errors = run.lines.filter((l) => l.startsWith('::error'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^::error::signing 127\.0\.0\.1:\d+\/acme\/keyless-down@sha256:[a-f0-9]{64}: /);
+    expect(run.outputs.get('digest')).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(run.outputs.get('signature-digest')).toBeUndefined();
+    expect(run.summary).toContain('signing failed');
+    expect(run.summary).toContain('Do not deploy it.');
   });
 });
