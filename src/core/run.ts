@@ -62,7 +62,8 @@ export function createServices(runner: Runner, overrides: Partial<Services> = {}
     exec: createExec(log, redactor),
     clock: systemClock,
     addSecret: (value) => {
-      if (!value || redactor.has(value)) return;
+      // A one- or two-character "secret" would mask every such letter in the log: not a secret.
+      if (!value || value.trim().length < 3 || redactor.has(value)) return;
       runner.setSecret(value);
       redactor.add(value);
     },
