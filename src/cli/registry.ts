@@ -10,7 +10,9 @@ export type AnyDefinition = ActionDefinition<any>;
 
 export const actions: Record<string, () => Promise<AnyDefinition>> = {
   'smoke-test': async () => (await import('../actions/smoke-test/action.js')).smokeTest,
+  deploy: async () => (await import('../actions/deploy/action.js')).deploy,
   'trivy-gate': async () => (await import('../actions/trivy-gate/action.js')).trivyGate,
+  rollout: async () => (await import('../actions/rollout/action.js')).rollout,
   'build-and-sign': async () => (await import('../actions/build-and-sign/action.js')).buildAndSign,
   'audit-record': async () => (await import('../actions/audit-record/action.js')).auditRecord,
   'slack-notify': async () => (await import('../actions/slack-notify/action.js')).slackNotify,

@@ -1,0 +1,2 @@
+import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
+var n=class extends Error{constructor(s,i){super(`Input '${s}': ${o(i)}`);this.input=s}input;name="ConfigurationError"},e=class extends Error{name="ActionFailedError";constructor(t){super(o(t))}};function a(r){return r instanceof n||r instanceof e}function o(r){return r.replace(/\s*\r?\n\s*/g," ").trim()}function c(r){return r instanceof Error?r.message:String(r)}export{n as a,e as b,a as c,c as d};

@@ -1,0 +1,2 @@
+import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
+import{e as a,f as b,g as c,h as d,i as e}from"./chunk-32CACVJG.js";import"./chunk-AXGU3KGG.js";import"./chunk-HOIGDQXB.js";import"./chunk-QVYXNAN3.js";import"./chunk-ORKPRCK3.js";export{a as VARIABLES,d as fillTemplate,e as fillText,b as locateJsonError,c as parsePayloadTemplate};
