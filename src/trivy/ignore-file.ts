@@ -16,6 +16,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
+// Static: this module is itself loaded lazily (only when an ignore file exists), and a dynamic
+// import of the CommonJS `yaml` package loses its named exports in a code-split bundle.
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { compileGlob, type PathMatcher } from './glob.js';
 import { parsePurl, type PackageUrl } from './purl.js';
 
@@ -138,7 +141,6 @@ interface YamlNodeLike {
 }
 
 export async function parseTrivyignoreYaml(text: string, file: string): Promise<IgnoreFileContents> {
-  const { parseDocument, isMap, isSeq, isScalar, LineCounter } = await import('yaml');
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const lineOf = (node: YamlNodeLike | null | undefined): number => (node?.range ? counter.linePos(node.range[0]).line : 1);

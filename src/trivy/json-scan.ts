@@ -55,6 +55,12 @@ function describeByte(c: number | undefined): string {
   return `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
 
+/** Node's native Buffer slicers (present on every Buffer, missing from @types/node). */
+interface FastSlices {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
 export type JsonKind = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null';
 
 /**
@@ -136,13 +142,38 @@ export class JsonScanner {
 
   /** Reads a member's key and colon; `pos` is then on the value, which the caller must consume. */
   key(): void {
-    const c = this.peek();
-    if (c !== QUOTE) this.fail(`expected a key string, found ${describeByte(c)}`);
-    this.keyStart = this.pos + 1;
-    this.keyEscaped = this.scanFullString();
-    this.keyEnd = this.pos - 1;
-    if (this.peek() !== COLON) this.fail(`expected ':' after a key, found ${describeByte(this.buf[this.pos])}`);
-    this.pos++;
+    const b = this.buf;
+    let i = this.pos;
+    let c = b[i] as number;
+    while (c === SPACE || c === LF || c === CR || c === TAB) c = b[++i] as number;
+    if (c !== QUOTE) this.fail(`expected a key string, found ${describeByte(i < this.end ? c : undefined)}`, i);
+    const start = i + 1;
+    // Fast path: a plain key (no escape, no control character) up to its closing quote.
+    for (i = start; ; i++) {
+      c = b[i] as number;
+      if (c === QUOTE || c === BACKSLASH || c < SPACE || i >= this.end) break;
+    }
+    if (c === QUOTE && i < this.end) {
+      this.keyStart = start;
+      this.keyEnd = i;
+      this.keyEscaped = false;
+      this.pos = i + 1;
+    } else {
+      this.pos = start - 1;
+      this.keyStart = start;
+      this.keyEscaped = this.scanFullString();
+      this.keyEnd = this.pos - 1;
+    }
+    i = this.pos;
+    c = b[i] as number;
+    while (c === SPACE || c === LF || c === CR || c === TAB) c = b[++i] as number;
+    if (c !== COLON) this.fail(`expected ':' after a key, found ${describeByte(i < this.end ? c : undefined)}`, i);
+    this.pos = i + 1;
+  }
+
+  /** Length in bytes of the current key (for dispatching on it). */
+  keyLength(): number {
+    return this.keyEnd - this.keyStart;
   }
 
   /** The current key decoded (for messages and escaped keys). */
@@ -211,7 +242,9 @@ export class JsonScanner {
 
   /** Decodes the raw bytes of a string (between its quotes). */
   decode(start: number, end: number, escaped: boolean, ascii = false): string {
-    if (!escaped) return ascii ? this.buf.toString('latin1', start, end) : this.buf.toString('utf8', start, end);
+    // Buffer#latin1Slice/utf8Slice are what Buffer#toString calls after checking its arguments.
+    const buf = this.buf as unknown as FastSlices;
+    if (!escaped) return ascii ? buf.latin1Slice(start, end) : buf.utf8Slice(start, end);
     return JSON.parse(this.buf.toString('utf8', start - 1, end + 1)) as string;
   }
 
@@ -238,8 +271,8 @@ export class JsonScanner {
   skip(): void {
     const b = this.buf;
     const end = this.end;
-    // Open containers, innermost last: 1 = object, 0 = array. Most values are scalars: no stack.
-    let stack: number[] | undefined;
+    // Open containers, innermost last: 1 = object, 0 = array (one reused array: skip never nests).
+    const stack = this.stack;
     let depth = 0;
     let i = this.pos;
     for (;;) {
@@ -254,7 +287,7 @@ export class JsonScanner {
         if (c === (isObject ? RBRACE : RBRACKET)) i++;
         else {
           if (isObject) i = this.skipKey(i);
-          (stack ??= [])[depth++] = isObject ? 1 : 0;
+          stack[depth++] = isObject ? 1 : 0;
           continue;
         }
       } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
@@ -274,7 +307,7 @@ export class JsonScanner {
         }
         let d = b[i] as number;
         while (d === SPACE || d === LF || d === CR || d === TAB) d = b[++i] as number;
-        const inObject = (stack as number[])[depth - 1] === 1;
+        const inObject = stack[depth - 1] === 1;
         if (d === COMMA) {
           i++;
           if (inObject) {
@@ -373,6 +406,8 @@ export class JsonScanner {
   }
 
   /** A string checked byte by byte; `pos` ends after the closing quote. */
+  private readonly stack: number[] = [];
+
   /** Position of the next backslash at or after the last search (a cache for `skipStringAt`). */
   nextBackslash = -1;
 

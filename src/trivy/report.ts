@@ -297,18 +297,64 @@ class ReportParser {
     if (s.enterObject()) {
       do {
         s.key();
-        // Most keys are skipped; test the ones read, cheapest (by length) first.
-        if (s.keyIs(K.VulnerabilityID)) id = this.str(index, 'VulnerabilityID');
-        else if (s.keyIs(K.PkgName)) pkgName = this.str(index, 'PkgName') ?? '';
-        else if (s.keyIs(K.PkgID)) pkgId = this.str(index, 'PkgID') ?? '';
-        else if (s.keyIs(K.PkgPath)) pkgPath = this.str(index, 'PkgPath') ?? '';
-        else if (s.keyIs(K.PkgIdentifier)) purl = this.pkgIdentifier(index);
-        else if (s.keyIs(K.InstalledVersion)) installed = this.str(index, 'InstalledVersion') ?? '';
-        else if (s.keyIs(K.FixedVersion)) fixed = this.str(index, 'FixedVersion') ?? '';
-        else if (s.keyIs(K.Status)) status = this.str(index, 'Status') ?? '';
-        else if (s.keyIs(K.Severity)) severityRaw = this.str(index, 'Severity');
-        else if (s.keyIs(K.PrimaryURL)) primaryUrl = this.str(index, 'PrimaryURL') ?? '';
-        else s.skip();
+        // Most keys are skipped: dispatch on the key's length, then compare bytes.
+        switch (s.keyEscaped ? -1 : s.keyLength()) {
+          case 15:
+            if (s.keyIs(K.VulnerabilityID)) id = this.str(index, 'VulnerabilityID');
+            else s.skip();
+            break;
+          case 7:
+            if (s.keyIs(K.PkgName)) pkgName = this.str(index, 'PkgName') ?? '';
+            else if (s.keyIs(K.PkgPath)) pkgPath = this.str(index, 'PkgPath') ?? '';
+            else s.skip();
+            break;
+          case 5:
+            if (s.keyIs(K.PkgID)) pkgId = this.str(index, 'PkgID') ?? '';
+            else s.skip();
+            break;
+          case 13:
+            if (s.keyIs(K.PkgIdentifier)) purl = this.pkgIdentifier(index);
+            else s.skip();
+            break;
+          case 16:
+            if (s.keyIs(K.InstalledVersion)) installed = this.str(index, 'InstalledVersion') ?? '';
+            else s.skip();
+            break;
+          case 12:
+            if (s.keyIs(K.FixedVersion)) fixed = this.str(index, 'FixedVersion') ?? '';
+            else s.skip();
+            break;
+          case 6:
+            if (s.keyIs(K.Status)) status = this.str(index, 'Status') ?? '';
+            else s.skip();
+            break;
+          case 8:
+            if (s.keyIs(K.Severity)) severityRaw = this.str(index, 'Severity');
+            else s.skip();
+            break;
+          case 10:
+            if (s.keyIs(K.PrimaryURL)) primaryUrl = this.str(index, 'PrimaryURL') ?? '';
+            else s.skip();
+            break;
+          case -1: {
+            // An escaped key (never written by Trivy): compare decoded.
+            const name = s.keyName();
+            if (name === 'VulnerabilityID') id = this.str(index, name);
+            else if (name === 'PkgName') pkgName = this.str(index, name) ?? '';
+            else if (name === 'PkgID') pkgId = this.str(index, name) ?? '';
+            else if (name === 'PkgPath') pkgPath = this.str(index, name) ?? '';
+            else if (name === 'PkgIdentifier') purl = this.pkgIdentifier(index);
+            else if (name === 'InstalledVersion') installed = this.str(index, name) ?? '';
+            else if (name === 'FixedVersion') fixed = this.str(index, name) ?? '';
+            else if (name === 'Status') status = this.str(index, name) ?? '';
+            else if (name === 'Severity') severityRaw = this.str(index, name);
+            else if (name === 'PrimaryURL') primaryUrl = this.str(index, name) ?? '';
+            else s.skip();
+            break;
+          }
+          default:
+            s.skip();
+        }
       } while (s.nextMember());
     }
     if (id === undefined || id.trim() === '') {

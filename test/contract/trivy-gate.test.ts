@@ -61,6 +61,19 @@ describe('trivy-gate bundle (report mode)', () => {
     expect(run.stdout).toContain('::notice file=.trivyignore,line=3,title=Unused ignore entry CVE-GONE::');
   });
 
+  it('a .trivyignore.yaml with paths, purls and expired_at (the YAML parser loads inside the bundle)', async () => {
+    const ws = tempDir();
+    writeReport(ws, 'trivy.json', report([osResult([vuln({ VulnerabilityID: 'CVE-A', Severity: 'HIGH' }), vuln({ VulnerabilityID: 'CVE-B', Severity: 'CRITICAL' }), vuln({ VulnerabilityID: 'CVE-C', Severity: 'CRITICAL' })])]));
+    writeFileSync(
+      join(ws, '.trivyignore.yaml'),
+      'vulnerabilities:\n  - id: CVE-A\n    purls: ["pkg:apk/alpine/libcrypto1.1"]\n    statement: not reachable\n  - id: CVE-B\n    paths: ["ghcr.io/**"]\n    expired_at: 2000-01-01\n  - id: CVE-C\n    paths: ["elsewhere/**"]\n',
+    );
+    const run = await gate({ report: 'trivy.json' }, {}, ws);
+    expect(run.outputs).toMatchObject({ result: 'fail', blocking: '2', ignored: '1', 'expired-ignores': '1', 'unused-ignores': '1' });
+    expect(run.stdout).toContain('::warning file=.trivyignore.yaml,line=5,title=Expired ignore entry CVE-B::');
+    expect(run.stdout).toContain('::notice file=.trivyignore.yaml,line=8,title=Unused ignore entry CVE-C::');
+  });
+
   it('a truncated report is result=error, never pass', async () => {
     const ws = tempDir();
     writeReport(ws, 'trivy.json', readFileSync(fixture('centos-7.json.golden'), 'utf8').slice(0, 5000));

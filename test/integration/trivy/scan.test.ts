@@ -88,13 +88,13 @@ beforeEach(() => {
 const calls = (): { argv: string[]; env: Record<string, string>; cwd: string }[] =>
   existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; env: Record<string, string>; cwd: string }) : [];
 
-async function scanGate(inputs: Record<string, string>, opts: { cache?: DbCache; toolRoot?: string; dbRetries?: number; env?: Record<string, string> } = {}) {
+async function scanGate(inputs: Record<string, string>, opts: { cache?: MemoryCache | DbCache; toolRoot?: string; dbRetries?: number; env?: Record<string, string> } = {}) {
   const workspace = tempDir();
   const env = { ...process.env, RUNNER_TEMP: join(workspace, 'tmp'), GITHUB_WORKSPACE: workspace, TRIVY_CACHE_DIR: cacheDir, ...opts.env };
   const runner = new MemoryRunner({ severity: 'CRITICAL,HIGH', 'ignore-unfixed': 'true', mode: 'enforce', 'trivy-version': '0.72.0', ...inputs }, env);
   const services = createServices(runner, { clock });
   const parsed = await readTrivyGateInputs(new InputReader((n) => runner.getInput(n), workspace), services);
-  const cache = opts.cache ?? new MemoryCache();
+  const cache = (opts.cache as MemoryCache | undefined) ?? new MemoryCache();
   const toolRoot = opts.toolRoot ?? tempDir();
   const scanner = defaultScanner({
     toolCache: new DirectoryToolCache(toolRoot),

@@ -1,2 +1,0 @@
-import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
-import{a as s}from"./chunk-NKM2ISYX.js";import{d as r}from"./chunk-ORKPRCK3.js";var a=r(s(),1);var export_parseDocument=a.parseDocument;var export_parseYaml=a.parse;var export_stringifyYaml=a.stringify;export{export_parseDocument as parseDocument,export_parseYaml as parseYaml,export_stringifyYaml as stringifyYaml};
