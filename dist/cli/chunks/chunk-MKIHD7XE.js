@@ -1,2 +1,0 @@
-import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
-import{a as s}from"./chunk-NJYW4EQF.js";import{e as r}from"./chunk-XTUIZPUZ.js";var a=r(s(),1);export{a};

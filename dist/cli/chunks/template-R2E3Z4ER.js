@@ -1,0 +1,2 @@
+import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
+import{e as a,f as b,g as c,h as d,i as e}from"./chunk-DXX3PGK4.js";import"./chunk-IZMT7CVC.js";import"./chunk-4ORLO7YX.js";import"./chunk-QVYXNAN3.js";import"./chunk-XTUIZPUZ.js";export{a as VARIABLES,d as fillTemplate,e as fillText,b as locateJsonError,c as parsePayloadTemplate};
