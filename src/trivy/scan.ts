@@ -51,6 +51,11 @@ export function defaultScanner(options: ScannerOptions = {}): ImageScanner {
   return {
     async scan(image: string, inputs: TrivyGateInputs, services: Services): Promise<string> {
       const { log, env, clock } = services;
+      // Registry credentials Trivy reads from the environment are masked before Trivy can echo them.
+      for (const name of ['TRIVY_PASSWORD', 'TRIVY_REGISTRY_TOKEN']) {
+        const value = env[name];
+        if (value) services.addSecret(value);
+      }
       const platform = options.platform ?? process.platform;
       const arch = options.arch ?? process.arch;
       const work = join(services.tempDir, `trivy-gate-${process.pid}-${clock.now()}`);

@@ -114,7 +114,7 @@ async function scanGate(inputs: Record<string, string>, opts: { cache?: MemoryCa
 
 describe('scanning an image with a stand-in trivy binary (installed from a loopback mirror, DB from loopback registries)', () => {
   it('installs, refreshes the DB through the mirror list, scans once with the full-report flags, decides', async () => {
-    const r = await scanGate({ image: 'ghcr.io/acme/api:1.0', severity: 'MEDIUM', 'db-repository': `${registry.host}/missing/trivy-db:2, ${registry.host}/aquasecurity/trivy-db:2` }, { env: { TRIVY_SEVERITY: 'CRITICAL', TRIVY_IGNORE_UNFIXED: 'true', TRIVY_USERNAME: 'bot' } });
+    const r = await scanGate({ image: 'ghcr.io/acme/api:1.0', severity: 'MEDIUM', 'db-repository': `${registry.host}/missing/trivy-db:2, ${registry.host}/aquasecurity/trivy-db:2` }, { env: { TRIVY_SEVERITY: 'CRITICAL', TRIVY_IGNORE_UNFIXED: 'true', TRIVY_USERNAME: 'bot', TRIVY_PASSWORD: 's3cr3t-registry-pass' } });
     expect(r.thrown).toBeInstanceOf(ActionFailedError);
     expect(r.outputs).toMatchObject({ result: 'fail', blocking: '4', medium: '4' });
     const [db, scan] = calls();
@@ -124,8 +124,10 @@ describe('scanning an image with a stand-in trivy binary (installed from a loopb
       '--ignorefile', expect.stringMatching(/empty\.trivyignore$/), '--exit-code', '0', '--skip-db-update', '--cache-dir', cacheDir, '--timeout', '15m', '--no-progress',
     ]);
     expect(scan?.argv.at(-1)).toBe('ghcr.io/acme/api:1.0');
-    // Report filters set in the environment never reach Trivy; registry credentials do.
-    expect(scan?.env).toEqual({ TRIVY_USERNAME: 'bot' });
+    // Report filters set in the environment never reach Trivy; registry credentials do (masked).
+    expect(scan?.env).toEqual({ TRIVY_USERNAME: 'bot', TRIVY_PASSWORD: 's3cr3t-registry-pass' });
+    expect(r.runner.secrets).toContain('s3cr3t-registry-pass');
+    expect(r.runner.log).not.toContain('s3cr3t-registry-pass');
     expect(scan?.cwd).toMatch(/trivy-gate-\d+-\d+$/);
     expect(registry.requests).toEqual(['GET /v2/missing/trivy-db/manifests/2', 'GET /v2/aquasecurity/trivy-db/manifests/2']);
     expect(r.cache.saved).toEqual([`shipline-trivy-db-${process.platform}-${process.arch}-2026-06-15`]);
