@@ -100,7 +100,9 @@ export function writeGateSummary(summary: Summary, ctx: SummaryContext): void {
         ['Entry', 'Where', 'Expired', 'Findings back', 'Of them blocking'],
         decision.expired.slice(0, SUMMARY_ROWS).map((e) => [e.rule.id, `${e.rule.file}:${e.rule.line}`, e.rule.expiresText ?? '', e.revived.length, e.revivedBlocking]),
       );
-    }, true);
+      const rest = more(decision.expired.length);
+      if (rest) inner.paragraph(rest);
+    }, decision.expired.length <= 20);
   }
   if (decision.unused.length) {
     summary.details(`Unused ignore entries (${decision.unused.length}): they matched no vulnerability in this report`, (inner) => {
@@ -128,6 +130,8 @@ export function writeGateSummary(summary: Summary, ctx: SummaryContext): void {
         ['Severity', 'Vulnerability', 'Package', 'Status', 'Source', 'Statement'],
         decision.suppressedUpstream.slice(0, SUMMARY_ROWS).map((s) => [s.finding.severity, link(s.finding), s.finding.pkgName, s.status, s.source, s.statement]),
       );
+      const rest = more(decision.suppressedUpstream.length);
+      if (rest) inner.paragraph(rest);
     });
   }
   if (ctx.baseline && decision.known.length) {

@@ -169,3 +169,19 @@ describe('trivy-gate run (inputs → decision → outputs, annotations, summary)
     expect(r.summary).toContain('Java › usr/local/tomcat/webapps/helloworld.war/WEB-INF/lib/spring-beans-5.3.15.jar');
   });
 });
+
+describe('job summary limits', () => {
+  it('caps every list at 100 rows, says how many more, and stays under the step-summary limit', async () => {
+    const ws = tempDir();
+    const vulns = Array.from({ length: 2500 }, (_, i) => vuln({ VulnerabilityID: `CVE-2026-${String(i).padStart(5, '0')}`, Severity: 'HIGH', Status: 'fixed' }));
+    writeReport(ws, 'trivy.json', report([osResult(vulns)]));
+    writeFileSync(join(ws, '.trivyignore'), Array.from({ length: 300 }, (_, i) => `CVE-2026-${String(i).padStart(5, '0')} exp:2020-01-01`).join('\n'));
+    const r = await gate({ report: 'trivy.json' }, ws);
+    expect(r.outputs).toMatchObject({ blocking: '2500', 'expired-ignores': '300' });
+    expect(r.summary).toContain('… and 2400 more');
+    expect(r.summary).toContain('… and 200 more');
+    expect((r.summary.match(/\| HIGH \| \[CVE-/g) ?? []).length).toBe(100);
+    expect(JSON.parse(r.outputs['findings'] as string)).toHaveLength(100);
+    expect(Buffer.byteLength(r.summary)).toBeLessThan(200_000);
+  });
+});
