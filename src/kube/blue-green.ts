@@ -13,7 +13,7 @@
  * stays the version that was live before.
  */
 import { ActionFailedError, ConfigurationError } from '../core/index.js';
-import { applyObjects, changedWorkloads, diagnosticsOf, phase, recordBefore, reportOf, rollBack, verify, wait, type Before, type RolloutContext } from './context.js';
+import { applyObjects, changedWorkloads, diagnosticsOf, generationsOf, phase, prepare, recordBefore, reportOf, rollBack, verify, watchTargets, type Before, type RolloutContext } from './context.js';
 import { imagesOf } from './images.js';
 import type { Diagnostic, RolloutResult, TrafficSwitch, WorkloadReport } from './options.js';
 import { makeResult } from './result.js';
@@ -131,12 +131,19 @@ export async function blueGreen(ctx: RolloutContext, started: number): Promise<R
   }
 
   phase(ctx, 'apply', `${idle} colour`);
-  const applied = await log.group(`Applying the ${idle} colour: ${idleDeployments.map((d) => d.metadata.name).join(', ')}`, () => applyObjects(ctx, [...plan.others, ...idleDeployments, ...previews]));
+  const prepared = prepare(ctx, watchTargets([...plan.others, ...idleDeployments], ctx.namespace));
+  let applied: KubeObject[];
+  try {
+    applied = await log.group(`Applying the ${idle} colour: ${idleDeployments.map((d) => d.metadata.name).join(', ')}`, () => applyObjects(ctx, [...plan.others, ...idleDeployments, ...previews]));
+  } catch (error) {
+    prepared.stop();
+    throw error;
+  }
   const changed = changedWorkloads(applied, before, ctx.namespace);
   // Every idle Deployment must be ready, changed or not (a re-deploy after a failed verification changes nothing).
   const idleRefs = workloadRefs(idleDeployments, ctx.namespace);
   const waitFor = [...idleRefs, ...changed.filter((c) => !idleRefs.some((r) => refKey(r) === refKey(c)))];
-  const outcomes = await log.group(`Waiting for the ${idle} colour (timeout ${Math.round(ctx.inputs.timeoutMs / 1000)} s)`, () => wait(ctx, waitFor));
+  const outcomes = await log.group(`Waiting for the ${idle} colour (timeout ${Math.round(ctx.inputs.timeoutMs / 1000)} s)`, () => prepared.wait(waitFor, generationsOf(applied, ctx.namespace)));
   const reports = outcomes.map((o) => reportOf(o, before.get(refKey(o.ref))));
   const traffic: TrafficSwitch[] = [];
 

@@ -13,14 +13,14 @@
  * if the promotion had started), the canary is deleted, `result=rolled-back`.
  */
 import { ActionFailedError, ConfigurationError, formatDuration } from '../core/index.js';
-import { applyObjects, changedWorkloads, diagnosticsOf, phase, recordBefore, reportOf, rollBack, verify, wait, type Before, type RolloutContext } from './context.js';
+import { applyObjects, changedWorkloads, diagnosticsOf, generationsOf, phase, prepare, recordBefore, reportOf, rollBack, verify, wait, watchTargets, type Before, type RolloutContext } from './context.js';
 import { imagesOf } from './images.js';
 import type { Diagnostic, RolloutResult, WorkloadReport } from './options.js';
 import { makeResult } from './result.js';
 import { dryRun, workloadRefs } from './rolling.js';
 import type { Deployment, KubeObject } from './types.js';
 import { describeRef, refKey } from './types.js';
-import type { WorkloadOutcome, WorkloadRef } from './waiter.js';
+import type { WatchTarget, WorkloadOutcome, WorkloadRef } from './waiter.js';
 
 export const TRACK_LABEL = 'shipline.dev/track';
 export const CANARY_SUFFIX = '-canary';
@@ -92,11 +92,16 @@ async function pairsFor(ctx: RolloutContext, deployments: readonly Deployment[],
   return { pairs, missing };
 }
 
-async function scaleStable(ctx: RolloutContext, pair: Pair, replicas: number): Promise<void> {
-  if (pair.stableNow === replicas) return;
-  await ctx.client.scale(pair.stableRef, replicas);
+async function scaleStable(ctx: RolloutContext, pair: Pair, replicas: number): Promise<KubeObject | undefined> {
+  if (pair.stableNow === replicas) return undefined;
+  const scaled = await ctx.client.scale(pair.stableRef, replicas);
   ctx.services.log.info(`${describeRef(pair.stableRef)}: scaled to ${replicas}`);
   pair.stableNow = replicas;
+  return scaled;
+}
+
+function stableTargets(pairs: readonly Pair[]): WatchTarget[] {
+  return pairs.map((p) => ({ ref: p.stableRef, selector: p.stable.spec.selector }));
 }
 
 function failedOf(outcomes: readonly WorkloadOutcome[]): WorkloadOutcome | undefined {
@@ -118,8 +123,17 @@ async function abortPairs(ctx: RolloutContext, pairs: readonly Pair[], before: M
       errors.push(...rollback.errors);
       outcomes = rollback.outcomes;
     }
-    for (const pair of pairs) await scaleStable(ctx, pair, pair.total).catch((e: unknown) => errors.push(`${describeRef(pair.stableRef)}: scale failed: ${(e as Error).message}`));
-    const waited = await wait(ctx, pairs.map((p) => p.stableRef), { failFast: false, purpose: 'abort' });
+    const prepared = prepare(ctx, stableTargets(pairs), { failFast: false, purpose: 'abort' });
+    const scaled: (KubeObject | undefined)[] = [];
+    for (const pair of pairs) {
+      scaled.push(
+        await scaleStable(ctx, pair, pair.total).catch((e: unknown) => {
+          errors.push(`${describeRef(pair.stableRef)}: scale failed: ${(e as Error).message}`);
+          return undefined;
+        }),
+      );
+    }
+    const waited = await prepared.wait(pairs.map((p) => p.stableRef), generationsOf(scaled, ctx.namespace));
     outcomes = [...outcomes.filter((o) => !waited.some((w) => refKey(w.ref) === refKey(o.ref))), ...waited];
     for (const pair of pairs) {
       await ctx.client.delete(pair.canaryRef).catch((e: unknown) => errors.push(`${describeRef(pair.canaryRef)}: delete failed: ${(e as Error).message}`));
@@ -138,14 +152,22 @@ async function abortPairs(ctx: RolloutContext, pairs: readonly Pair[], before: M
 async function promotePairs(ctx: RolloutContext, pairs: Pair[], before: Map<string, Before>, started: number, earlier: WorkloadReport[]): Promise<RolloutResult> {
   const { log } = ctx.services;
   phase(ctx, 'promote', pairs.map((p) => p.stableRef.name).join(', '));
-  await log.group(`Promoting: ${pairs.map((p) => describeRef(p.stableRef)).join(', ')}`, async () => {
-    await applyObjects(ctx, pairs.map((p) => p.stable));
-    for (const pair of pairs) {
-      pair.stableNow = pair.stable.spec.replicas ?? pair.stableNow;
-      await scaleStable(ctx, pair, pair.total);
-    }
-  });
-  const outcomes = await log.group('Waiting for the promoted Deployments', () => wait(ctx, pairs.map((p) => p.stableRef)));
+  const prepared = prepare(ctx, stableTargets(pairs));
+  const changedObjects: (KubeObject | undefined)[] = [];
+  try {
+    await log.group(`Promoting: ${pairs.map((p) => describeRef(p.stableRef)).join(', ')}`, async () => {
+      changedObjects.push(...(await applyObjects(ctx, pairs.map((p) => p.stable))));
+      for (const pair of pairs) {
+        pair.stableNow = pair.stable.spec.replicas ?? pair.stableNow;
+        changedObjects.push(await scaleStable(ctx, pair, pair.total));
+      }
+    });
+  } catch (error) {
+    prepared.stop();
+    throw error;
+  }
+  const generations = generationsOf(changedObjects, ctx.namespace);
+  const outcomes = await log.group('Waiting for the promoted Deployments', () => prepared.wait(pairs.map((p) => p.stableRef), generations));
   const failed = failedOf(outcomes);
   if (failed) {
     const diagnostics = diagnosticsOf(outcomes);
@@ -182,9 +204,16 @@ export async function canary(ctx: RolloutContext, started: number): Promise<Roll
   const direct = [...others, ...missing];
   if (direct.length) {
     if (missing.length) log.notice(`${missing.map((d) => d.metadata.name).join(', ')}: no stable Deployment yet, so no canary: deployed directly`);
-    const applied = await log.group(`Applying ${direct.length} object${direct.length === 1 ? '' : 's'}`, () => applyObjects(ctx, direct));
+    const prepared = prepare(ctx, watchTargets(direct, ctx.namespace));
+    let applied: KubeObject[];
+    try {
+      applied = await log.group(`Applying ${direct.length} object${direct.length === 1 ? '' : 's'}`, () => applyObjects(ctx, direct));
+    } catch (error) {
+      prepared.stop();
+      throw error;
+    }
     const changed = changedWorkloads(applied, before, ctx.namespace);
-    const outcomes = await log.group(`Waiting for ${changed.length} rollout${changed.length === 1 ? '' : 's'}`, () => wait(ctx, changed));
+    const outcomes = await log.group(`Waiting for ${changed.length} rollout${changed.length === 1 ? '' : 's'}`, () => prepared.wait(changed, generationsOf(applied, ctx.namespace)));
     reports.push(...outcomes.map((o) => reportOf(o, before.get(refKey(o.ref)))));
     const failed = failedOf(outcomes);
     if (failed) {
@@ -201,18 +230,27 @@ export async function canary(ctx: RolloutContext, started: number): Promise<Roll
     if (step >= 100) return promotePairs(ctx, pairs, before, started, reports);
     phase(ctx, 'canary-step', `${step}%`);
     const weights: string[] = [];
-    await log.group(`Canary step ${index + 1}/${steps.length}: ${step} %`, async () => {
-      for (const pair of pairs) {
-        const split = splitReplicas(pair.total, step);
-        const existed = before.get(refKey(pair.canaryRef))?.exists ?? false;
-        await applyObjects(ctx, [renderCanary(pair.stable, split.canary, pair.total)]);
-        if (index === 0 && existed) log.warning(`${describeRef(pair.canaryRef)} already existed (an unfinished canary): it now runs this version`);
-        await scaleStable(ctx, pair, split.stable);
-        weights.push(`${pair.canaryRef.name} ${split.canary}/${split.canary + split.stable} pods (${Math.round((100 * split.canary) / (split.canary + split.stable))} %)`);
-      }
-      log.info(`Canary weight: ${weights.join(', ')}`);
-    });
-    const outcomes = await log.group(`Waiting for canary step ${step} %`, () => wait(ctx, pairs.flatMap((p) => [p.canaryRef, p.stableRef])));
+    const rendered = pairs.map((pair) => renderCanary(pair.stable, splitReplicas(pair.total, step).canary, pair.total));
+    const prepared = prepare(ctx, [...watchTargets(rendered, ctx.namespace), ...stableTargets(pairs)]);
+    const changedObjects: (KubeObject | undefined)[] = [];
+    try {
+      await log.group(`Canary step ${index + 1}/${steps.length}: ${step} %`, async () => {
+        for (const [i, pair] of pairs.entries()) {
+          const split = splitReplicas(pair.total, step);
+          const existed = before.get(refKey(pair.canaryRef))?.exists ?? false;
+          changedObjects.push(...(await applyObjects(ctx, [rendered[i] as Deployment])));
+          if (index === 0 && existed) log.warning(`${describeRef(pair.canaryRef)} already existed (an unfinished canary): it now runs this version`);
+          changedObjects.push(await scaleStable(ctx, pair, split.stable));
+          weights.push(`${pair.canaryRef.name} ${split.canary}/${split.canary + split.stable} pods (${Math.round((100 * split.canary) / (split.canary + split.stable))} %)`);
+        }
+        log.info(`Canary weight: ${weights.join(', ')}`);
+      });
+    } catch (error) {
+      prepared.stop();
+      throw error;
+    }
+    const generations = generationsOf(changedObjects, ctx.namespace);
+    const outcomes = await log.group(`Waiting for canary step ${step} %`, () => prepared.wait(pairs.flatMap((p) => [p.canaryRef, p.stableRef]), generations));
     let failure: { message: string; diagnostics: Diagnostic[] } | undefined;
     const failed = failedOf(outcomes);
     if (failed) failure = { message: `canary step ${step} % failed — ${why(failed)}`, diagnostics: diagnosticsOf(outcomes) };

@@ -10,7 +10,7 @@ import type { Diagnostic, RolloutHooks, RolloutInputs, VerifyContext, VerifyOutc
 import { currentRevision, deploymentRevision } from './revision.js';
 import type { KubeObject, Workload } from './types.js';
 import { describeRef, isWorkloadKind, refKey } from './types.js';
-import { waitForRollouts, type WaitOptions, type WorkloadOutcome, type WorkloadRef } from './waiter.js';
+import { prepareRollouts, waitForRollouts, type PreparedWait, type WaitOptions, type WatchTarget, type WorkloadOutcome, type WorkloadRef } from './waiter.js';
 import { imagesOf } from './images.js';
 
 export interface RolloutContext {
@@ -129,8 +129,36 @@ export function waitOptions(ctx: RolloutContext, extra: Partial<WaitOptions> = {
   return { client: ctx.client, log: ctx.services.log, clock: ctx.services.clock, timeoutMs: ctx.inputs.timeoutMs, ...extra };
 }
 
-export function wait(ctx: RolloutContext, refs: readonly WorkloadRef[], extra: Partial<WaitOptions> = {}): Promise<WorkloadOutcome[]> {
-  return waitForRollouts(refs, waitOptions(ctx, extra));
+export function wait(ctx: RolloutContext, refs: readonly WorkloadRef[], extra: Partial<WaitOptions> = {}, minGenerations?: ReadonlyMap<string, number>): Promise<WorkloadOutcome[]> {
+  return waitForRollouts(refs, waitOptions(ctx, extra), minGenerations);
+}
+
+/** The workloads among `objects`, with the pod selectors their manifests give. */
+export function watchTargets(objects: readonly KubeObject[], namespace: string): WatchTarget[] {
+  const targets: WatchTarget[] = [];
+  for (const object of objects) {
+    const ref = workloadRef(object, namespace);
+    if (!ref) continue;
+    const selector = (object as Workload).spec?.selector;
+    targets.push({ ref, ...(selector ? { selector } : {}) });
+  }
+  return targets;
+}
+
+/** Opens the watches before a change (see prepareRollouts). */
+export function prepare(ctx: RolloutContext, targets: readonly WatchTarget[], extra: Partial<WaitOptions> = {}): PreparedWait {
+  return prepareRollouts(targets, waitOptions(ctx, extra));
+}
+
+/** refKey → the generation an apply/scale/undo produced. */
+export function generationsOf(objects: readonly (KubeObject | undefined)[], namespace: string): Map<string, number> {
+  const generations = new Map<string, number>();
+  for (const object of objects) {
+    if (!object) continue;
+    const ref = workloadRef(object, namespace);
+    if (ref && object.metadata.generation !== undefined) generations.set(refKey(ref), object.metadata.generation);
+  }
+  return generations;
 }
 
 export function diagnosticsOf(outcomes: readonly WorkloadOutcome[]): Diagnostic[] {
@@ -185,10 +213,12 @@ export async function rollBack(ctx: RolloutContext, refs: readonly WorkloadRef[]
   return log.group(`Rolling back ${restorable.length} workload${restorable.length === 1 ? '' : 's'}`, async () => {
     for (const ref of notRestorable) log.warning(`${describeRef(ref)} was created by this deployment: there is no previous revision to restore; it is left as it is`);
     const undone: WorkloadRef[] = [];
+    const after: (KubeObject | undefined)[] = [];
+    const prepared = prepare(ctx, restorable.map((ref) => ({ ref })), { failFast: false, purpose: 'rollback' });
     for (const ref of restorable) {
       const revision = (before.get(refKey(ref)) as Before).revision as number;
       try {
-        await ctx.client.undo(ref, revision);
+        after.push(await ctx.client.undo(ref, revision));
         log.info(`${describeRef(ref)}: rolled back to revision ${revision}`);
         undone.push(ref);
       } catch (error) {
@@ -196,7 +226,7 @@ export async function rollBack(ctx: RolloutContext, refs: readonly WorkloadRef[]
         log.error(errors.at(-1) as string);
       }
     }
-    const outcomes = await wait(ctx, undone, { failFast: false, purpose: 'rollback' });
+    const outcomes = await prepared.wait(undone, generationsOf(after, ctx.namespace));
     const complete = errors.length === 0 && outcomes.every((o) => o.state === 'succeeded' || o.state === 'skipped');
     return { complete, outcomes, notRestorable, errors };
   });

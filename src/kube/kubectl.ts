@@ -48,10 +48,11 @@ export interface KubeClient {
    * when the stream drops; `onError` is called once if it keeps failing.
    */
   watch(query: WatchQuery, onEvent: (event: WatchEvent) => void, onError: (error: Error) => void): KubeWatch;
-  /** `kubectl rollout undo` (to the previous revision when `toRevision` is undefined). */
-  undo(ref: ObjectRef, toRevision?: number): Promise<void>;
+  /** `kubectl rollout undo` (to the previous revision when `toRevision` is undefined); the object after it, when printed. */
+  undo(ref: ObjectRef, toRevision?: number): Promise<KubeObject | undefined>;
   patch(ref: ObjectRef, patch: unknown, type: 'merge' | 'strategic' | 'json'): Promise<KubeObject>;
-  scale(ref: ObjectRef, replicas: number): Promise<void>;
+  /** The object after scaling, when printed. */
+  scale(ref: ObjectRef, replicas: number): Promise<KubeObject | undefined>;
   delete(ref: ObjectRef): Promise<void>;
   /** Events about one object, oldest first. */
   events(ref: ObjectRef): Promise<KubeEvent[]>;
@@ -140,7 +141,7 @@ export class Kubectl implements KubeClient {
   }
 
   undoArgs(ref: ObjectRef, toRevision?: number): string[] {
-    return [...this.globalArgs(), 'rollout', 'undo', resourceName(ref), '-n', ref.namespace, ...(toRevision !== undefined ? [`--to-revision=${toRevision}`] : [])];
+    return [...this.globalArgs(), 'rollout', 'undo', resourceName(ref), '-n', ref.namespace, ...(toRevision !== undefined ? [`--to-revision=${toRevision}`] : []), '-o', 'json'];
   }
 
   patchArgs(ref: ObjectRef, patch: unknown, type: 'merge' | 'strategic' | 'json'): string[] {
@@ -148,7 +149,7 @@ export class Kubectl implements KubeClient {
   }
 
   scaleArgs(ref: ObjectRef, replicas: number): string[] {
-    return [...this.globalArgs(), 'scale', resourceName(ref), '-n', ref.namespace, `--replicas=${replicas}`];
+    return [...this.globalArgs(), 'scale', resourceName(ref), '-n', ref.namespace, `--replicas=${replicas}`, '-o', 'json'];
   }
 
   deleteArgs(ref: ObjectRef): string[] {
@@ -224,8 +225,8 @@ export class Kubectl implements KubeClient {
     };
   }
 
-  async undo(ref: ObjectRef, toRevision?: number): Promise<void> {
-    await this.run(this.undoArgs(ref, toRevision));
+  async undo(ref: ObjectRef, toRevision?: number): Promise<KubeObject | undefined> {
+    return parseObject((await this.run(this.undoArgs(ref, toRevision))).stdout);
   }
 
   async patch(ref: ObjectRef, patch: unknown, type: 'merge' | 'strategic' | 'json'): Promise<KubeObject> {
@@ -233,8 +234,8 @@ export class Kubectl implements KubeClient {
     return JSON.parse(result.stdout) as KubeObject;
   }
 
-  async scale(ref: ObjectRef, replicas: number): Promise<void> {
-    await this.run(this.scaleArgs(ref, replicas));
+  async scale(ref: ObjectRef, replicas: number): Promise<KubeObject | undefined> {
+    return parseObject((await this.run(this.scaleArgs(ref, replicas))).stdout);
   }
 
   async delete(ref: ObjectRef): Promise<void> {
@@ -262,6 +263,18 @@ export class Kubectl implements KubeClient {
   async kustomize(dir: string): Promise<string> {
     const result = await this.run(['kustomize', dir], { silent: true });
     return result.stdout;
+  }
+}
+
+/** The object kubectl printed with `-o json`, or undefined when it printed something else (a skip notice). */
+function parseObject(stdout: string): KubeObject | undefined {
+  const text = stdout.trim();
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const value = JSON.parse(text) as KubeObject;
+    return value && typeof value === 'object' && value.metadata ? value : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -8,11 +8,13 @@ import {
   applyObjects,
   changedWorkloads,
   diagnosticsOf,
+  generationsOf,
   phase,
+  prepare,
   recordBefore,
   reportOf,
   rollBack,
-  wait,
+  watchTargets,
   workloadRef,
   type Before,
   type RolloutContext,
@@ -96,7 +98,15 @@ export async function rolling(ctx: RolloutContext, started: number): Promise<Rol
   if (ctx.inputs.dryRun) return dryRun(ctx, objects, before, started);
 
   phase(ctx, 'apply', `${objects.length} objects`);
-  const applied = await log.group(`Applying ${objects.length} object${objects.length === 1 ? '' : 's'} (${ctx.inputs.serverSide ? 'server-side, field manager shipline' : 'client-side'})`, () => applyObjects(ctx, objects));
+  // Watch first, then apply: nothing the change sets off is missed or seen late.
+  const prepared = prepare(ctx, watchTargets(objects, ctx.namespace));
+  let applied: KubeObject[];
+  try {
+    applied = await log.group(`Applying ${objects.length} object${objects.length === 1 ? '' : 's'} (${ctx.inputs.serverSide ? 'server-side, field manager shipline' : 'client-side'})`, () => applyObjects(ctx, objects));
+  } catch (error) {
+    prepared.stop();
+    throw error;
+  }
   const changed = changedWorkloads(applied, before, ctx.namespace);
   logApplied(log, applied, before, changed, ctx.namespace);
   const changedKeys = new Set(changed.map(refKey));
@@ -107,11 +117,12 @@ export async function rolling(ctx: RolloutContext, started: number): Promise<Rol
       return { ...ref, images: was?.images ?? [], ...(was?.revision !== undefined ? { revision: was.revision, previousRevision: was.revision } : {}), state: 'unchanged', message: 'spec unchanged: no rollout' };
     });
   if (changed.length === 0) {
+    prepared.stop();
     return makeResult(ctx, { result: 'succeeded', message: refs.length ? `applied; no workload changed (${refs.length} unchanged)` : `applied ${objects.length} objects (no Deployment, StatefulSet or DaemonSet)`, workloads: unchanged }, started);
   }
 
   phase(ctx, 'wait', changed.map(describeRef).join(', '));
-  const outcomes = await log.group(`Waiting for ${changed.length} rollout${changed.length === 1 ? '' : 's'} (timeout ${Math.round(ctx.inputs.timeoutMs / 1000)} s)`, () => wait(ctx, changed));
+  const outcomes = await log.group(`Waiting for ${changed.length} rollout${changed.length === 1 ? '' : 's'} (timeout ${Math.round(ctx.inputs.timeoutMs / 1000)} s)`, () => prepared.wait(changed, generationsOf(applied, ctx.namespace)));
   const reports = outcomes.map((o) => reportOf(o, before.get(refKey(o.ref))));
   const failed = outcomes.filter((o) => o.state === 'failed' || o.state === 'timed-out');
   if (failed.length === 0) {

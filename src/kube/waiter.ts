@@ -1,6 +1,9 @@
 /**
- * The waiting engine. For every workload, in parallel: a `kubectl get -w` stream of the workload
- * and one of its pods (never a poll). Each change is judged at once:
+ * The waiting engine. For every workload, in parallel: `kubectl get -w` streams of the workload, its
+ * pods and its ReplicaSets (or ControllerRevisions) — never a poll. The streams are opened *before*
+ * the change is applied (`prepareRollouts`), so nothing that happens after the apply is missed or
+ * seen late; objects older than the generation the apply produced are ignored. Each change is
+ * judged at once:
  * - success = the `kubectl rollout status` rule (status.ts) on the latest object;
  * - fail fast = a pod of the *new* revision (revision.ts) in a state it will not leave by itself
  *   (pod-health.ts), or kubectl's own errors (progress deadline exceeded), or a paused Deployment;
@@ -11,11 +14,11 @@
 import { formatDuration, startProgress, type Clock, type Logger } from '../core/index.js';
 import { eventTime, type KubeClient, type KubeWatch, type WatchEvent } from './kubectl.js';
 import { describePod, isUnschedulable, podFailure, UNSCHEDULABLE, UNSCHEDULABLE_GRACE_MS, type PodFailure } from './pod-health.js';
-import { currentRevision, isNewPod, observed, type RevisionInfo } from './revision.js';
+import { CONTROLLER_REVISION_HASH, currentRevision, deploymentRevision, isNewPod, observed, POD_TEMPLATE_HASH, type RevisionInfo } from './revision.js';
 import { rolloutStatus } from './status.js';
 import { imagesOf } from './images.js';
-import type { KubeEvent, ObjectRef, Pod, Workload, WorkloadKind } from './types.js';
-import { describeRef, selectorString } from './types.js';
+import type { ControllerRevision, KubeEvent, KubeObject, LabelSelector, ObjectRef, Pod, Workload, WorkloadKind } from './types.js';
+import { describeRef, refKey, selectorString } from './types.js';
 
 export interface WorkloadRef extends ObjectRef {
   kind: WorkloadKind;
@@ -77,9 +80,21 @@ export function eventLines(events: readonly KubeEvent[]): EventLine[] {
   }));
 }
 
+/** A workload to watch, and its pod selector when known before it exists (from the manifest). */
+export interface WatchTarget {
+  ref: WorkloadRef;
+  selector?: LabelSelector;
+}
+
 class Tracker {
   workload?: Workload;
   readonly pods = new Map<string, Pod>();
+  /** ReplicaSets (Deployment) or ControllerRevisions (StatefulSet, DaemonSet), by uid. */
+  private readonly revisionObjects = new Map<string, KubeObject>();
+  /** Set by `arm()`: judging starts, objects older than this generation are ignored. */
+  private armed = false;
+  private minGeneration = 0;
+  private started = 0;
   info?: RevisionInfo;
   private infoKey?: string;
   private resolving = false;
@@ -96,9 +111,17 @@ class Tracker {
   constructor(
     readonly ref: WorkloadRef,
     private readonly options: WaitOptions,
-    private readonly started: number,
     private readonly onFinish: (tracker: Tracker, pending?: Promise<void>) => void,
+    private readonly initialSelector?: LabelSelector,
   ) {}
+
+  arm(minGeneration: number | undefined, now: number): void {
+    this.armed = true;
+    this.started = now;
+    this.minGeneration = minGeneration ?? 0;
+    if (this.workload && (this.workload.metadata.generation ?? 0) < this.minGeneration) delete this.workload;
+    this.evaluate();
+  }
 
   private get label(): string {
     return describeRef(this.ref);
@@ -110,9 +133,44 @@ class Tracker {
       client.watch(
         { resource: this.ref.kind.toLowerCase(), namespace: this.ref.namespace, name: this.ref.name },
         (event) => this.onWorkloadEvent(event),
-        (error) => this.finish('failed', `cannot watch ${this.label}: ${error.message}`),
+        (error) => this.fail(`cannot watch ${this.label}: ${error.message}`),
       ),
     );
+    if (this.initialSelector) this.watchSelected(selectorString(this.initialSelector));
+  }
+
+  /** A watch error before the tracker is armed is remembered and reported once it is. */
+  private pendingError?: string;
+  private fail(message: string): void {
+    if (this.armed) this.finish('failed', message);
+    else this.pendingError = message;
+  }
+
+  private watchSelected(selector: string): void {
+    if (!selector || selector === this.podWatchSelector) return;
+    this.podWatchSelector = selector;
+    const { client } = this.options;
+    this.watches.push(
+      client.watch(
+        { resource: 'pods', namespace: this.ref.namespace, selector },
+        (podEvent) => this.onPodEvent(podEvent),
+        (error) => this.fail(`cannot watch the pods of ${this.label}: ${error.message}`),
+      ),
+      client.watch(
+        { resource: this.ref.kind === 'Deployment' ? 'replicasets' : 'controllerrevisions', namespace: this.ref.namespace, selector },
+        (event) => this.onRevisionEvent(event),
+        // Revisions can still be listed on demand: a failing stream here is not fatal.
+        (error) => this.options.log.debug(`watching the revisions of ${this.label}: ${error.message}`),
+      ),
+    );
+  }
+
+  private onRevisionEvent(event: WatchEvent): void {
+    if (this.outcome) return;
+    const uid = event.object.metadata.uid ?? event.object.metadata.name ?? '';
+    if (event.type === 'DELETED') this.revisionObjects.delete(uid);
+    else if (event.type === 'ADDED' || event.type === 'MODIFIED') this.revisionObjects.set(uid, event.object);
+    this.evaluate();
   }
 
   stop(): void {
@@ -121,20 +179,17 @@ class Tracker {
 
   private onWorkloadEvent(event: WatchEvent): void {
     if (this.outcome || event.object.kind !== this.ref.kind) return;
-    if (event.type === 'DELETED') return this.finish('failed', `${this.label} was deleted while its rollout was being watched`);
-    if (event.type !== 'ADDED' && event.type !== 'MODIFIED') return;
-    this.workload = event.object as Workload;
-    const selector = selectorString(this.workload.spec.selector);
-    if (selector && selector !== this.podWatchSelector) {
-      this.podWatchSelector = selector;
-      this.watches.push(
-        this.options.client.watch(
-          { resource: 'pods', namespace: this.ref.namespace, selector },
-          (podEvent) => this.onPodEvent(podEvent),
-          (error) => this.finish('failed', `cannot watch the pods of ${this.label}: ${error.message}`),
-        ),
-      );
+    if (event.type === 'DELETED') {
+      if (this.armed) return this.finish('failed', `${this.label} was deleted while its rollout was being watched`);
+      delete this.workload;
+      return;
     }
+    if (event.type !== 'ADDED' && event.type !== 'MODIFIED') return;
+    const workload = event.object as Workload;
+    // Before the apply (or from a stale list), the object describes the previous spec.
+    if ((workload.metadata.generation ?? 0) < this.minGeneration) return;
+    this.workload = workload;
+    this.watchSelected(selectorString(workload.spec.selector));
     this.evaluate();
   }
 
@@ -151,13 +206,48 @@ class Tracker {
     return `${workload.metadata.generation ?? 0}/${workload.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? ''}/${workload.kind === 'StatefulSet' ? workload.status?.updateRevision ?? '' : ''}`;
   }
 
+  /** The new revision from the streamed ReplicaSets / ControllerRevisions, when they have it. */
+  private revisionFromCache(workload: Workload): RevisionInfo | undefined {
+    const owned = [...this.revisionObjects.values()].filter((o) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === workload.metadata.uid && r.controller !== false));
+    switch (workload.kind) {
+      case 'Deployment': {
+        const revision = deploymentRevision(workload);
+        const rs = owned.find((o) => deploymentRevision(o) === revision);
+        const hash = rs?.metadata.labels?.[POD_TEMPLATE_HASH];
+        return revision !== undefined && hash ? { revision, hash, hashLabel: POD_TEMPLATE_HASH } : undefined;
+      }
+      case 'StatefulSet': {
+        const name = workload.status?.updateRevision;
+        const cr = owned.find((o) => o.metadata.name === name) as ControllerRevision | undefined;
+        return name && cr ? { revision: cr.revision, hash: name, hashLabel: CONTROLLER_REVISION_HASH } : undefined;
+      }
+      case 'DaemonSet':
+        // A DaemonSet names no revision in its status: only the newest ControllerRevision it owns,
+        // which a lagging stream could still show as the old one. Listed instead (consistent read).
+        return undefined;
+    }
+  }
+
   private maybeResolveRevision(): void {
     const workload = this.workload;
     if (!workload || !observed(workload) || this.resolving) return;
     const key = this.revisionKey(workload);
     if (key === this.infoKey && this.info?.hash) return;
+    const cached = this.revisionFromCache(workload);
+    if (cached) {
+      this.info = cached;
+      this.infoKey = key;
+      return;
+    }
     const now = this.options.clock.now();
-    if (key === this.infoKey && now - this.lastResolveAt < 1000) return;
+    if (key !== this.infoKey && workload.kind !== 'DaemonSet') {
+      // Give the revision stream a moment before asking the API server.
+      this.infoKey = key;
+      this.lastResolveAt = now;
+      delete this.info;
+      return;
+    }
+    if (now - this.lastResolveAt < 1000) return;
     this.resolving = true;
     this.lastResolveAt = now;
     currentRevision(this.options.client, workload)
@@ -177,7 +267,8 @@ class Tracker {
   }
 
   evaluate(): void {
-    if (this.outcome) return;
+    if (this.outcome || !this.armed) return;
+    if (this.pendingError) return this.finish('failed', this.pendingError);
     const now = this.options.clock.now();
     const workload = this.workload;
     if (!workload) {
@@ -241,7 +332,7 @@ class Tracker {
   }
 
   tick(): void {
-    if (this.outcome) return;
+    if (this.outcome || !this.armed) return;
     const now = this.options.clock.now();
     if (this.holdUntil === undefined && now - this.started >= this.options.timeoutMs) {
       return this.finish('timed-out', `timed out after ${formatDuration(this.options.timeoutMs)}: ${this.message}`);
@@ -294,16 +385,24 @@ class Tracker {
   }
 }
 
-/** Waits for every workload's rollout; resolves with one outcome per workload, in order. */
-export async function waitForRollouts(refs: readonly WorkloadRef[], options: WaitOptions): Promise<WorkloadOutcome[]> {
-  if (refs.length === 0) return [];
+export interface PreparedWait {
+  /**
+   * Judges the given workloads (a subset of the prepared ones; the rest stop being watched) until
+   * each has rolled out, failed or timed out. `minGenerations` (by refKey) are the generations the
+   * apply produced: older objects are ignored. Resolves with one outcome per ref, in order.
+   */
+  wait(refs: readonly WorkloadRef[], minGenerations?: ReadonlyMap<string, number>): Promise<WorkloadOutcome[]>;
+  /** Stops every watch (idempotent). */
+  stop(): void;
+}
+
+/** Opens the watches now (before the change is applied); judging starts with `wait()`. */
+export function prepareRollouts(targets: readonly WatchTarget[], options: WaitOptions): PreparedWait {
   const { clock, log } = options;
-  const started = clock.now();
   const failFast = options.failFast ?? true;
   const pending: Promise<void>[] = [];
-  let resolveAll!: () => void;
-  const allDone = new Promise<void>((resolve) => (resolveAll = resolve));
-  const trackers: Tracker[] = [];
+  let active: Tracker[] = [];
+  let resolveAll: () => void = () => {};
   const onFinish = (tracker: Tracker, extra?: Promise<void>): void => {
     if (extra) pending.push(extra);
     const outcome = tracker.outcome as WorkloadOutcome;
@@ -312,31 +411,57 @@ export async function waitForRollouts(refs: readonly WorkloadRef[], options: Wai
     else if (outcome.state === 'skipped') log.warning(`${describeRef(tracker.ref)}: ${outcome.message}`);
     else if (outcome.state !== 'cancelled') log.error(`✗ ${describeRef(tracker.ref)}: ${outcome.message} (after ${took})`);
     if (failFast && (outcome.state === 'failed' || outcome.state === 'timed-out')) {
-      for (const other of trackers) if (!other.outcome) other.finish('cancelled', `not waited for: ${other.message}`);
+      for (const other of active) if (!other.outcome) other.finish('cancelled', `not waited for: ${other.message}`);
     }
-    if (trackers.every((t) => t.outcome)) resolveAll();
+    if (active.every((t) => t.outcome)) resolveAll();
   };
-  for (const ref of refs) trackers.push(new Tracker(ref, options, started, onFinish));
-  const stopProgress = startProgress(
-    log,
-    () => {
-      const now = clock.now();
-      return trackers
-        .filter((t) => !t.outcome)
-        .map((t) => `… ${options.purpose ?? 'rollout'}: ${t.describe(now)}`)
-        .join('\n');
-    },
-    options.progressIntervalMs,
-  );
-  const ticker = setInterval(() => trackers.forEach((t) => t.tick()), options.tickMs ?? 250);
-  try {
-    for (const tracker of trackers) tracker.start();
-    await allDone;
-    await Promise.all(pending);
-  } finally {
-    clearInterval(ticker);
-    stopProgress();
-    for (const tracker of trackers) tracker.stop();
+  const trackers = new Map<string, Tracker>();
+  for (const target of targets) {
+    const key = refKey(target.ref);
+    if (!trackers.has(key)) trackers.set(key, new Tracker(target.ref, options, onFinish, target.selector));
   }
-  return trackers.map((t) => t.outcome as WorkloadOutcome);
+  for (const tracker of trackers.values()) tracker.start();
+  const stop = (): void => {
+    for (const tracker of trackers.values()) tracker.stop();
+  };
+  return {
+    stop,
+    wait: async (refs, minGenerations) => {
+      const wanted = new Set(refs.map(refKey));
+      for (const [key, tracker] of trackers) if (!wanted.has(key)) tracker.stop();
+      active = refs.map((ref) => trackers.get(refKey(ref))).filter((t): t is Tracker => t !== undefined);
+      if (active.length === 0) return [];
+      const allDone = new Promise<void>((resolve) => (resolveAll = resolve));
+      const stopProgress = startProgress(
+        log,
+        () => {
+          const now = clock.now();
+          const lines = active.filter((t) => !t.outcome).map((t) => `… ${options.purpose ?? 'rollout'}: ${t.describe(now)}`);
+          return lines.join('\n') || `… ${options.purpose ?? 'rollout'}: collecting events`;
+        },
+        options.progressIntervalMs,
+      );
+      const ticker = setInterval(() => active.forEach((t) => t.tick()), options.tickMs ?? 250);
+      try {
+        const now = clock.now();
+        for (const tracker of active) tracker.arm(minGenerations?.get(refKey(tracker.ref)), now);
+        if (active.every((t) => t.outcome)) resolveAll();
+        await allDone;
+        await Promise.all(pending);
+      } finally {
+        clearInterval(ticker);
+        stopProgress();
+        stop();
+      }
+      return active.map((t) => t.outcome as WorkloadOutcome);
+    },
+  };
+}
+
+/** Watches and judges at once (the change is already applied). */
+export async function waitForRollouts(refs: readonly WorkloadRef[], options: WaitOptions, minGenerations?: ReadonlyMap<string, number>): Promise<WorkloadOutcome[]> {
+  return prepareRollouts(
+    refs.map((ref) => ({ ref })),
+    options,
+  ).wait(refs, minGenerations);
 }

@@ -59,9 +59,9 @@ export function inputs(namespace: string, overrides: Partial<RolloutInputs> = {}
 }
 
 /** runRollout (returns the result) or, with `asAction`, rolloutAction (sets outputs, throws on failure). */
-export async function rollout(ws: string, input: RolloutInputs, options: { hooks?: RolloutHooks; asAction?: boolean } = {}): Promise<Run> {
+export async function rollout(ws: string, input: RolloutInputs, options: { hooks?: RolloutHooks; asAction?: boolean; onLine?: (line: string) => void } = {}): Promise<Run> {
   const runnerTemp = mkdtempSync(join(tmpdir(), 'rollout-rt-'));
-  const runner = new MemoryRunner({}, { ...GITHUB_ENV, RUNNER_TEMP: runnerTemp, GITHUB_WORKSPACE: ws });
+  const runner = new MemoryRunner({}, { ...GITHUB_ENV, RUNNER_TEMP: runnerTemp, GITHUB_WORKSPACE: ws }, options.onLine ? (line) => options.onLine?.(line) : undefined);
   const services = createServices(runner);
   for (const line of (input.kubeconfig ?? '').split('\n')) if (line.trim().length >= 6) services.addSecret(line.trim());
   const run: Run = { runner, services, runnerTemp, log: '' };

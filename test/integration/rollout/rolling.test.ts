@@ -132,6 +132,19 @@ describe.skipIf(!kubeAvailable)('rollout, rolling (real control plane)', () => {
     expect(deploymentView(ns.k, 'api').images).toEqual(['registry:5000/acme/api:v1']);
   });
 
+  it('logs progress at least every 15 s during a long wait (a pod that takes 22 s to become ready)', async () => {
+    ns = createNamespace('roll-progress');
+    const ws = workspace({ 'k8s/app.yaml': deploymentYaml('api', 'registry:5000/acme/api:slow-v1', { replicas: 1, podAnnotations: { 'shipline.test/ready-after-seconds': '22' } }) });
+    const stamps: { at: number; line: string }[] = [];
+    const run = await rollout(ws, inputs(ns.name), { onLine: (line) => stamps.push({ at: Date.now(), line }) });
+    expect(run.result?.result).toBe('succeeded');
+    const waiting = stamps.slice(stamps.findIndex((s) => s.line.startsWith('::group::Waiting for')), stamps.findIndex((s) => s.line.startsWith('✓ Deployment')) + 1);
+    expect(waiting.at(-1)?.at ?? 0).toBeGreaterThan((waiting[0]?.at ?? 0) + 20_000);
+    const gaps = waiting.slice(1).map((s, i) => s.at - (waiting[i] as { at: number }).at);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(15_000);
+    expect(waiting.filter((s) => /^… rollout: Deployment [\w-]+\/api \(\d+(\.\d)? s\): .*; new pods: api-\w+-\w+ \(Running, 0\/1 ready\)$/.test(s.line)).length).toBeGreaterThanOrEqual(2);
+  }, 90_000);
+
   it('with rollback-on-failure false, fails and leaves the broken revision in place', async () => {
     ns = createNamespace('roll-norb');
     const ws = workspace({ 'k8s/app.yaml': deploymentYaml('api', 'registry:5000/acme/api:v1', { replicas: 1 }) });

@@ -37,10 +37,10 @@ describe('kubectl command lines', () => {
     ['list by selector', {}, (k) => k.listArgs('replicasets', 'prod', 'app=api,tier in (web)'), 'get replicasets -n prod -l app=api,tier in (web) -o json'],
     ['watch one object', {}, (k) => k.watchArgs({ resource: 'deployment', namespace: 'prod', name: 'api' }), 'get deployment -n prod --field-selector metadata.name=api --watch --output-watch-events -o json'],
     ['watch pods by selector', { context: 'c' }, (k) => k.watchArgs({ resource: 'pods', namespace: 'prod', selector: 'app=api' }), '--context c get pods -n prod -l app=api --watch --output-watch-events -o json'],
-    ['undo to a revision', {}, (k) => k.undoArgs(ref, 7), 'rollout undo deployment/api -n prod --to-revision=7'],
-    ['undo to the previous revision', {}, (k) => k.undoArgs({ ...ref, kind: 'StatefulSet' }), 'rollout undo statefulset/api -n prod'],
+    ['undo to a revision', {}, (k) => k.undoArgs(ref, 7), 'rollout undo deployment/api -n prod --to-revision=7 -o json'],
+    ['undo to the previous revision', {}, (k) => k.undoArgs({ ...ref, kind: 'StatefulSet' }), 'rollout undo statefulset/api -n prod -o json'],
     ['merge patch', {}, (k) => k.patchArgs({ kind: 'Service', name: 'api', namespace: 'prod' }, { spec: { selector: { a: 'b' } } }, 'merge'), 'patch service/api -n prod --type=merge -p {"spec":{"selector":{"a":"b"}}} --field-manager=shipline -o json'],
-    ['scale', {}, (k) => k.scaleArgs(ref, 3), 'scale deployment/api -n prod --replicas=3'],
+    ['scale', {}, (k) => k.scaleArgs(ref, 3), 'scale deployment/api -n prod --replicas=3 -o json'],
     ['delete', {}, (k) => k.deleteArgs(ref), 'delete deployment/api -n prod --ignore-not-found --wait=false'],
     ['events of a pod', {}, (k) => k.eventsArgs({ kind: 'Pod', name: 'api-7c-x', namespace: 'prod' }), 'get events -n prod --field-selector involvedObject.name=api-7c-x,involvedObject.kind=Pod -o json'],
   ])('%s', (_name, options, build, expected) => {
