@@ -15,7 +15,7 @@ function parse(source, path) {
   try {
     return parseYaml(source);
   } catch (error) {
-    throw new Error(`${path}: ${error.message.split('\n')[0]}`);
+    throw new Error(`${path}: ${error.message.split("\n")[0]}`, { cause: error });
   }
 }
 
