@@ -34,6 +34,14 @@ export interface StreamOptions {
   stderrCapBytes?: number;
 }
 
+/** Every stream process still running (so a cancelled job can end them before it exits). */
+const live = new Set<StreamProcess>();
+
+/** Stops every stream process still running (for signal handlers: a killed parent skips `finally`). */
+export function stopAllStreams(): void {
+  for (const proc of live) proc.stop();
+}
+
 export type SpawnStream = (file: string, args: readonly string[], onStdout: (chunk: string) => void, options?: StreamOptions) => StreamProcess;
 
 export function createSpawnStream(log: Logger, redact: (text: string) => string): SpawnStream {
@@ -67,7 +75,7 @@ export function createSpawnStream(log: Logger, redact: (text: string) => string)
       });
       child.on('close', (code, signal) => resolve({ exitCode: code, signal, stderr: redact(stderr), stopped }));
     });
-    return {
+    const proc: StreamProcess = {
       done,
       stop: () => {
         if (stopped) return;
@@ -79,5 +87,8 @@ export function createSpawnStream(log: Logger, redact: (text: string) => string)
         }, 2000).unref();
       },
     };
+    live.add(proc);
+    void done.then(() => live.delete(proc));
+    return proc;
   };
 }

@@ -5,7 +5,7 @@
  * kubeconfig file is removed in `finally`, whatever happened.
  */
 import { ActionFailedError, ExecError, type Services } from '../core/index.js';
-import { createSpawnStream } from '../core/exec-stream.js';
+import { createSpawnStream, stopAllStreams } from '../core/exec-stream.js';
 import { annotateWorkload, originFromEnv } from './annotations.js';
 import { blueGreen, blueGreenRollback, planBlueGreen } from './blue-green.js';
 import { abort, canary, canaryRunning, planCanary, promote } from './canary.js';
@@ -55,8 +55,18 @@ export async function runRollout(inputs: RolloutInputs, services: Services, hook
 
   // 2. The cluster.
   let kubeconfig: KubeconfigFile | undefined;
+  // A cancelled job ends the process with a signal, which skips `finally`: remove the file then too.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    kubeconfig?.remove();
+    stopAllStreams();
+    process.kill(process.pid, signal);
+  };
   try {
-    if (inputs.kubeconfig !== undefined) kubeconfig = writeKubeconfig(inputs.kubeconfig, services.tempDir);
+    if (inputs.kubeconfig !== undefined) {
+      kubeconfig = writeKubeconfig(inputs.kubeconfig, services.tempDir);
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
     const client: KubeClient =
       deps.client ??
       new Kubectl({
@@ -94,6 +104,8 @@ export async function runRollout(inputs: RolloutInputs, services: Services, hook
     writeRolloutSummary(services.summary, result);
     return result;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     kubeconfig?.remove();
   }
 }

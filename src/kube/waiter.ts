@@ -429,7 +429,16 @@ export function prepareRollouts(targets: readonly WatchTarget[], options: WaitOp
     wait: async (refs, minGenerations) => {
       const wanted = new Set(refs.map(refKey));
       for (const [key, tracker] of trackers) if (!wanted.has(key)) tracker.stop();
-      active = refs.map((ref) => trackers.get(refKey(ref))).filter((t): t is Tracker => t !== undefined);
+      active = refs.map((ref) => {
+        let tracker = trackers.get(refKey(ref));
+        if (!tracker) {
+          // Not prepared (not in the manifests as such): watched from now on.
+          tracker = new Tracker(ref, options, onFinish);
+          trackers.set(refKey(ref), tracker);
+          tracker.start();
+        }
+        return tracker;
+      });
       if (active.length === 0) return [];
       const allDone = new Promise<void>((resolve) => (resolveAll = resolve));
       const stopProgress = startProgress(

@@ -5,12 +5,13 @@
  * control plane up (scripts/kube-up.sh), a real deploy and a real failure + rollback run through the
  * bundle too, and the kubeconfig must never appear in the log, the summary or the outputs.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runBundle, type BundleRun } from '../harness/contract.js';
+import { NODE24, ROOT, runBundle, type BundleRun } from '../harness/contract.js';
 import { announceKubeSkip, createNamespace, deploymentYaml, kubeAvailable, kubeconfigText, type TestNamespace } from '../helpers/kube.js';
 
 let listener: Server;
@@ -115,6 +116,33 @@ describe.skipIf(!kubeAvailable)('rollout bundle against the test control plane',
       expect(JSON.stringify(run.outputs)).not.toContain(line);
     }
     expect(readdirSync(join(run.tempDir, 'runner-temp'))).toEqual([]);
+  });
+
+  it('a cancelled job (SIGTERM mid-wait) still removes the kubeconfig file and ends its kubectl watches', async () => {
+    ns = createNamespace('contract-cancel');
+    const ws = workspaceWith({ 'k8s/app.yaml': deploymentYaml('api', 'registry:5000/acme/api:slow-v1', { replicas: 1, podAnnotations: { 'shipline.test/ready-after-seconds': '60' } }) });
+    const temp = mkdtempSync(join(tmpdir(), 'rollout-cancel-'));
+    const runnerTemp = join(temp, 'rt');
+    mkdirSync(runnerTemp);
+    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? temp, RUNNER_TEMP: runnerTemp, GITHUB_WORKSPACE: ws, INPUT_MANIFESTS: 'k8s', INPUT_NAMESPACE: ns.name, INPUT_KUBECONFIG: kubeconfigText(), INPUT_TIMEOUT: '5m' };
+    for (const f of ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'GITHUB_STATE', 'GITHUB_ENV']) {
+      env[f] = join(temp, f);
+      writeFileSync(env[f] as string, '');
+    }
+    const child = spawn(NODE24, [join(ROOT, 'dist', 'rollout', 'index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    const deadline = Date.now() + 30_000;
+    while (!/Waiting for deployment "api" rollout to finish/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(readdirSync(runnerTemp).filter((f) => f.startsWith('shipline-kubeconfig'))).toHaveLength(1);
+    const watchers = (): string[] => execFileSync('pgrep', ['-f', `get (deployment|pods|replicasets) -n ${ns?.name ?? ''} `], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(watchers().length).toBeGreaterThan(0);
+    child.kill('SIGTERM');
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+    expect(signal).toBe('SIGTERM');
+    expect(readdirSync(runnerTemp)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(() => watchers()).toThrow(); // pgrep exits 1: none left
   });
 
   it('a broken image: exit 1 with one error line, result rolled-back, the pod events in the summary', async () => {
