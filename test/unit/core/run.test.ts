@@ -98,3 +98,20 @@ describe('workflow commands', () => {
     expect(formatCommand('error', { file: 'a,b:c.yml', line: 3 }, '50% done\nnext')).toBe('::error file=a%2Cb%3Ac.yml,line=3::50%25 done%0Anext');
   });
 });
+
+describe('multi-line secrets', () => {
+  it('are masked line by line as well as whole (the runner matches masks per line)', async () => {
+    const runner = new MemoryRunner({ name: 'x' });
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\nAwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----';
+    await runAction(
+      define(async (_i, { addSecret, log }) => {
+        addSecret(pem);
+        log.info('second line: MIGHAgEAMBMGByqGSM49AgEGCCqGSM49');
+      }),
+      runner,
+      { setExitCode: false },
+    );
+    expect(runner.secrets).toEqual([...pem.split('\n'), pem]);
+    expect(runner.log).toContain('second line: ***');
+  });
+});
