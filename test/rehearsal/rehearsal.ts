@@ -25,7 +25,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { verifyLedger } from '../../src/audit/ledger.js';
@@ -203,7 +203,8 @@ function runAsync(file: string, args: string[], options: { env?: NodeJS.ProcessE
  * is replaced by `***` wherever it appears (the runner does the same in the job log).
  */
 export function maskedLog(text: string, extraSecrets: readonly string[] = []): string {
-  const secrets = new Set(extraSecrets.filter((s) => s.length >= 3));
+  const secrets = new Set<string>();
+  for (const extra of extraSecrets) for (const part of [extra, ...extra.split('\n')]) if (part.trim().length >= 3) secrets.add(part);
   const lines: string[] = [];
   for (const line of text.split('\n')) {
     const mask = /^::add-mask::(.*)$/.exec(line);
@@ -327,13 +328,21 @@ export async function runRehearsal(options: RehearsalOptions = {}): Promise<Repo
     };
 
     const [[ghStarted, ghMs], [slackStarted, slackMs], [serviceUrl, serviceMs]] = await Promise.all([
-      timed('GitHub emulator', () => startGitHubEmulator()),
-      timed('Slack emulator', () => startSlackServer()),
+      // Each is registered for the stop as soon as it runs, so one failing to start stops the others.
+      timed('GitHub emulator', async () => {
+        gh = await startGitHubEmulator();
+        stopAll.push(() => gh?.stop());
+        return gh;
+      }),
+      timed('Slack emulator', async () => {
+        slack = await startSlackServer();
+        stopAll.push(() => slack?.stop());
+        return slack;
+      }),
       timed('sample service', () => startSampleService((child) => (service = child))),
     ]);
     gh = ghStarted;
     slack = slackStarted;
-    stopAll.push(() => gh?.stop(), () => slack?.stop());
     report.stack['github'] = gh.apiUrl;
     report.stack['slack'] = slack.apiUrl;
     report.stack['service'] = serviceUrl;
@@ -380,7 +389,7 @@ export async function runRehearsal(options: RehearsalOptions = {}): Promise<Repo
       report.stack['kubeconfig'] = kubeconfig;
       stage('stack · Kubernetes', 'passed', performance.now() - t0, `${how}; kubeconfig ${kubeconfig}; fresh namespace ${namespace} (pods simulated by kwok)`, [], `${how.split(' (')[0]}; namespace ${namespace}`);
     } else {
-      stage('stack · Kubernetes', 'skipped', 0, 'no control plane answers and none can be started here');
+      stage('stack · Kubernetes', 'skipped', 0, `no control plane answers at ${process.env['SHIPLINE_KUBECONFIG'] || KUBECONFIG}${startCluster ? ' and none can be started here' : ' (--no-cluster-start)'}`);
     }
 
     // ── The pipeline, release by release ──────────────────────────────────────────────────────────
@@ -398,15 +407,13 @@ export async function runRehearsal(options: RehearsalOptions = {}): Promise<Repo
     let signingKey = '';
     let publicKeyPath = '';
     if (canBuild) {
-      const keyPath = join(dir, 'signing', 'rehearsal.key');
+      // Through pipes only: the private key is never written to disk; its public half is kept for cosign verify.
+      const gen = spawnSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], { encoding: 'utf8' });
+      if (gen.status !== 0 || !gen.stdout.includes('BEGIN PRIVATE KEY')) throw new Error(`openssl genpkey failed: ${gen.stderr}`);
+      signingKey = gen.stdout;
       publicKeyPath = join(dir, 'signing', 'rehearsal.pub');
-      const gen = spawnSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyPath], { encoding: 'utf8' });
-      if (gen.status !== 0) throw new Error(`openssl genpkey failed: ${gen.stderr}`);
-      chmodSync(keyPath, 0o600);
-      const pub = spawnSync('openssl', ['pkey', '-in', keyPath, '-pubout', '-out', publicKeyPath], { encoding: 'utf8' });
+      const pub = spawnSync('openssl', ['pkey', '-pubout', '-out', publicKeyPath], { input: signingKey, encoding: 'utf8' });
       if (pub.status !== 0) throw new Error(`openssl pkey -pubout failed: ${pub.stderr}`);
-      signingKey = readFileSync(keyPath, 'utf8');
-      rmSync(keyPath); // a throwaway key: only its public half is kept, for cosign verify
     }
     const kubeconfigText = kubeconfig ? readFileSync(kubeconfig, 'utf8') : '';
     const secrets = [signingKey, kubeconfigText, gh.state.token, slack.token].filter(Boolean);
@@ -715,6 +722,7 @@ function startSampleService(keep: (child: ChildProcess) => void): Promise<string
   keep(child);
   return new Promise((resolvePromise, reject) => {
     child.stdout?.once('data', (d: Buffer) => resolvePromise(String(d).trim().split('\n')[0] ?? ''));
+    child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`examples/sample-service.mjs exited with ${code}`)));
   });
 }
