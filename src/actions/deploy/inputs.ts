@@ -4,7 +4,10 @@
  * rule (and every one-line error, named after the input the user typed) is the same as in the
  * single actions — and all of it runs before the cluster, Slack or GitHub is touched.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { ConfigurationError, InputReader, type Services } from '../../core/index.js';
+import { STRATEGIES } from '../../kube/options.js';
 import type { RolloutInputs } from '../../kube/options.js';
 import type { SmokeInputs } from '../smoke-test/inputs.js';
 import type { AuditRecordInputs } from '../audit-record/inputs.js';
@@ -70,24 +73,33 @@ export async function readDeployInputs(input: InputReader, services: Services): 
   input.secret('smoke-bearer-token');
   input.secret('github-token');
 
-  // {{ url }} in the smoke checks is the environment's URL.
-  const smokeChecks = raw('smoke-checks').replace(/\{\{\s*url\s*\}\}/g, (environmentUrl ?? input.optional('smoke-url') ?? '').replace(/\/$/, ''));
+  // {{ url }} in the smoke checks is the environment's URL (in a checks file too: read it first).
+  let checksText = raw('smoke-checks');
+  const checksFile = checksText.trim();
+  if (!checksFile.includes('\n') && /\.(ya?ml|json)$/i.test(checksFile)) {
+    const path = isAbsolute(checksFile) ? checksFile : resolve(services.workspace, checksFile);
+    if (!existsSync(path)) throw new ConfigurationError('smoke-checks', `file ${checksFile} does not exist`);
+    checksText = readFileSync(path, 'utf8');
+  }
+  const smokeChecks = checksText.replace(/\{\{\s*url\s*\}\}/g, (environmentUrl ?? input.optional('smoke-url') ?? '').replace(/\/$/, ''));
   const smokeUrl = input.optional('smoke-url');
   // With checks, smoke-url is only the base of {{ url }}; alone, it is the one check.
   const smokeUrlCheck = smokeChecks.trim() === '' ? raw('smoke-url') : '';
   const get = (name: string): string => (name === 'smoke-checks' ? smokeChecks : name === 'smoke-url' ? smokeUrlCheck : raw(name));
   const view = (map: Record<string, string | { value: string }>): RenamingReader => new RenamingReader(get, map, services.workspace, services.addSecret);
 
+  const rolling = input.enum('strategy', STRATEGIES, 'rolling') === 'rolling';
   const { readRolloutInputs } = await import('../rollout/inputs.js');
   const rollout = await renamed(
     view({
       manifests: 'manifests', images: 'images', namespace: 'namespace', strategy: 'strategy', 'canary-steps': 'canary-steps',
       'canary-pause': 'canary-pause', timeout: 'timeout', 'rollback-on-failure': 'rollback-on-failure', kubeconfig: 'kubeconfig',
-      context: 'context', 'server-side': 'server-side', 'dry-run': 'dry-run', url: 'smoke-url', checks: 'smoke-checks',
+      context: 'context', 'server-side': 'server-side', 'dry-run': 'dry-run',
+      // The smoke checks verify blue-green and canary before traffic moves; a rolling deploy is verified live, below.
+      ...(rolling ? {} : { url: 'smoke-url', checks: 'smoke-checks' }),
     }),
     (r) => readRolloutInputs(r, services),
   );
-  if (rollout.strategy === 'rolling') delete rollout.verify; // rolling: verified live, below
 
   let smoke: SmokeInputs | undefined;
   if (smokeUrl !== undefined || smokeChecks.trim() !== '') {
