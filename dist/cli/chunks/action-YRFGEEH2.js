@@ -1,2 +1,0 @@
-import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
-import{c as n}from"./chunk-VNGCQX47.js";import"./chunk-PATETNWK.js";import"./chunk-IE62MDRB.js";import"./chunk-QVYXNAN3.js";import"./chunk-XTUIZPUZ.js";var l={name:"rollout",readInputs:(o,t)=>n(o,t),run:async(o,t)=>{let{rolloutAction:i}=await import("./run-6XJQBIKC.js");await i(o,t)}};export{l as rollout};

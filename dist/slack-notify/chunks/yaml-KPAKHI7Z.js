@@ -1,2 +1,0 @@
-import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
-import{a}from"./chunk-QCPV57S3.js";import"./chunk-7GWHHMZV.js";var export_parseDocument=a.parseDocument;var export_parseYaml=a.parse;var export_stringifyYaml=a.stringify;export{export_parseDocument as parseDocument,export_parseYaml as parseYaml,export_stringifyYaml as stringifyYaml};
