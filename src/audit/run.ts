@@ -195,7 +195,7 @@ function describeResult(value: Record<string, unknown> | null): string {
 }
 
 function writeSummary(services: Services, record: AuditRecord, sha256: string, outcomes: StoreOutcome[], notes: string[]): void {
-  const icon = record.status === 'success' ? '✅' : record.status === 'cancelled' ? '⚪' : '❌';
+  const icon = record.status === 'success' ? '✅' : record.status === 'cancelled' ? '⚪' : record.status === 'rolled-back' ? '↩️' : '❌';
   const approvals =
     record.approvals === null ? 'unknown' : record.approvals.length === 0 ? 'none required' : record.approvals.map((a) => `${a.user} (${a.state}${a.comment ? `: “${a.comment}”` : ''})`).join(', ');
   const rows: [string, string | null][] = [
