@@ -64,9 +64,11 @@ export function createServices(runner: Runner, overrides: Partial<Services> = {}
     addSecret: (value) => {
       // A one- or two-character "secret" would mask every such letter in the log: not a secret.
       if (!value || value.trim().length < 3 || redactor.has(value)) return;
-      // The runner matches masks line by line: a multi-line secret (PEM key, kubeconfig) is also
-      // registered one line at a time, or a printed line of it would not be masked.
-      const lines = value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 6);
+      // The runner matches masks line by line: the key material of a multi-line secret (the base64
+      // lines of a PEM key) is also registered one line at a time, or a printed line of it would not
+      // be masked. Only long lines without spaces: masking `clusters:` or a BEGIN line would shred
+      // every log, and structured secrets (kubeconfigs) register their own credential values.
+      const lines = value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 16 && /^\S+$/.test(l));
       if (lines.length > 1) for (const line of lines) runner.setSecret(line);
       runner.setSecret(value);
       redactor.add(value);
