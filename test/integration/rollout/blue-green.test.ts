@@ -85,7 +85,9 @@ describe.skipIf(!kubeAvailable)('rollout, blue-green (real control plane)', () =
     expect((bad.error as Error).message).toMatch(/^rollout rolled-back: /);
     // Traffic never moved; blue is back at v1 (its previous revision), still the switch-back target.
     expect(selector(t, 'shop')['shipline.dev/color']).toBe('green');
-    expect(deploymentView(t.k, 'shop-blue')).toMatchObject({ images: ['registry:5000/acme/shop:v1'], ready: 2, podImages: ['registry:5000/acme/shop:v1'] });
+    expect(deploymentView(t.k, 'shop-blue')).toMatchObject({ images: ['registry:5000/acme/shop:v1'], ready: 2 });
+    // A rollout counts as complete before the ReplicaSet controller has deleted every old pod.
+    await expect.poll(() => deploymentView(t.k, 'shop-blue').podImages, { timeout: 15_000, interval: 250 }).toEqual(['registry:5000/acme/shop:v1']);
     expect(deploymentView(t.k, 'shop-green').images).toEqual(['registry:5000/acme/shop:v2']);
     expect(bad.runner.summary).toContain('Smoke test: fail');
   });

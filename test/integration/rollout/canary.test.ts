@@ -47,7 +47,9 @@ describe.skipIf(!kubeAvailable)('rollout, canary (real control plane)', () => {
     const promoted = await rollout(ws, inputs(t.name, { strategy: 'canary', action: 'promote', images: ['registry:5000/acme/cart:v2'] }), { asAction: true });
     expect(promoted.error).toBeUndefined();
     expect(promoted.result).toMatchObject({ result: 'succeeded', revision: 2, previousRevision: 1 });
-    expect(deploymentView(t.k, 'cart')).toMatchObject({ images: ['registry:5000/acme/cart:v2'], replicas: 4, ready: 4, podImages: ['registry:5000/acme/cart:v2'] });
+    expect(deploymentView(t.k, 'cart')).toMatchObject({ images: ['registry:5000/acme/cart:v2'], replicas: 4, ready: 4});
+    // A rollout counts as complete before the ReplicaSet controller has deleted every old pod.
+    await expect.poll(() => deploymentView(t.k, 'cart').podImages, { timeout: 15_000, interval: 250 }).toEqual(['registry:5000/acme/cart:v2']);
     expect(exists(t, 'cart-canary')).toBe(false);
   });
 

@@ -30,7 +30,9 @@ describe.skipIf(!kubeAvailable)('rollout, rolling (real control plane)', () => {
       { kind: 'Deployment', name: 'api', namespace: ns.name, images: ['registry:5000/acme/api:v2'], revision: 2, previousRevision: 1, state: 'succeeded' },
     ]);
     const view = deploymentView(ns.k, 'api');
-    expect(view).toMatchObject({ revision: 2, images: ['registry:5000/acme/api:v2'], ready: 2, updated: 2, podImages: ['registry:5000/acme/api:v2'] });
+    expect(view).toMatchObject({ revision: 2, images: ['registry:5000/acme/api:v2'], ready: 2, updated: 2});
+    // A rollout counts as complete before the ReplicaSet controller has deleted every old pod.
+    await expect.poll(() => deploymentView(ns!.k, 'api').podImages, { timeout: 15_000, interval: 250 }).toEqual(['registry:5000/acme/api:v2']);
     expect(view.annotations['kubernetes.io/change-cause']).toBe(
       'shipline: acme/api@0123456 by octocat run https://github.com/acme/api/actions/runs/4242/attempts/1 images registry:5000/acme/api:v2',
     );
@@ -77,7 +79,9 @@ describe.skipIf(!kubeAvailable)('rollout, rolling (real control plane)', () => {
       expect(run.runner.summary).toContain('| Time | Type | Reason | Count | Object | Message |');
       // The rollback itself rolled out: revision 1's template is back (as revision 3), every pod runs v1.
       const view = deploymentView(ns.k, 'api');
-      expect(view).toMatchObject({ revision: 3, images: ['registry:5000/acme/api:v1'], ready: 2, updated: 2, podImages: ['registry:5000/acme/api:v1'] });
+      expect(view).toMatchObject({ revision: 3, images: ['registry:5000/acme/api:v1'], ready: 2, updated: 2});
+      // A rollout counts as complete before the ReplicaSet controller has deleted every old pod.
+      await expect.poll(() => deploymentView(ns!.k, 'api').podImages, { timeout: 15_000, interval: 250 }).toEqual(['registry:5000/acme/api:v1']);
       expect(run.log).toContain('rolled back to revision 1');
       expect(leftovers(run)).toEqual([]);
     } finally {
@@ -113,7 +117,9 @@ describe.skipIf(!kubeAvailable)('rollout, rolling (real control plane)', () => {
     expect(run.result).toMatchObject({ result: 'rolled-back', revision: 2, previousRevision: 1 });
     expect(run.result?.diagnostics[0]).toMatchObject({ reason: 'CrashLoopBackOff', container: 'worker' });
     expect(run.result?.diagnostics[0]?.message).toMatch(/last exit: Error, code 1/);
-    expect(deploymentView(ns.k, 'worker')).toMatchObject({ images: ['registry:5000/acme/worker:v1'], ready: 1, podImages: ['registry:5000/acme/worker:v1'] });
+    expect(deploymentView(ns.k, 'worker')).toMatchObject({ images: ['registry:5000/acme/worker:v1'], ready: 1});
+    // A rollout counts as complete before the ReplicaSet controller has deleted every old pod.
+    await expect.poll(() => deploymentView(ns!.k, 'worker').podImages, { timeout: 15_000, interval: 250 }).toEqual(['registry:5000/acme/worker:v1']);
   });
 
   it('times out a rollout that does not complete in `timeout`, then rolls back', async () => {
@@ -173,7 +179,9 @@ describe.skipIf(!kubeAvailable)('rollout, rolling (real control plane)', () => {
     expect(deploymentView(ns.k, 'api')).toMatchObject({ images: ['registry:5000/acme/api:v2'], revision: 4, ready: 1 });
     const to1 = await rollout(ws, inputs(ns.name, { action: 'rollback', toRevision: 1 }));
     expect(to1.result).toMatchObject({ result: 'rolled-back', revision: 1 });
-    expect(deploymentView(ns.k, 'api')).toMatchObject({ images: ['registry:5000/acme/api:v1'], podImages: ['registry:5000/acme/api:v1'] });
+    expect(deploymentView(ns.k, 'api')).toMatchObject({ images: ['registry:5000/acme/api:v1']});
+    // A rollout counts as complete before the ReplicaSet controller has deleted every old pod.
+    await expect.poll(() => deploymentView(ns!.k, 'api').podImages, { timeout: 15_000, interval: 250 }).toEqual(['registry:5000/acme/api:v1']);
     const missing = await rollout(ws, inputs(ns.name, { action: 'rollback', toRevision: 42 }));
     expect(missing.result?.result).toBe('failed');
     expect(missing.result?.message).toMatch(/has no revision 42 \(it has [\d, ]+\)/);
