@@ -192,7 +192,12 @@ async function entriesOf(flags: Flags, env: Env, io: Io): Promise<LedgerEntry[] 
   return entriesFor(entries, flags.environment);
 }
 
-function listRow(e: LedgerEntry): string {
+function imageCell(e: LedgerEntry): string {
+  const image = e.record.image;
+  return image ? `${image.name}@${image.digest.slice(0, 19)}` : '-';
+}
+
+function listRow(e: LedgerEntry, imageWidth: number): string {
   const r = e.record;
   const approvals = r.approvals === null ? '?' : r.approvals.filter((a) => a.state === 'approved').map((a) => a.user).join(',') || '-';
   return [
@@ -200,7 +205,7 @@ function listRow(e: LedgerEntry): string {
     r.finishedAt.replace(/\.\d+Z$/, 'Z').padEnd(20),
     r.status.padEnd(11),
     (isVerified(r) ? 'verified' : '-').padEnd(8),
-    (r.image ? `${r.image.name}@${r.image.digest.slice(0, 19)}` : '-').padEnd(40),
+    imageCell(e).padEnd(imageWidth),
     (r.deployer ?? '-').padEnd(16),
     approvals.padEnd(16),
     e.sha256.slice(0, 12),
@@ -219,8 +224,10 @@ async function list(flags: Flags, env: Env, io: Io): Promise<number> {
     io.out(`no records for ${flags.environment}`);
     return 0;
   }
-  io.out(['line', 'finished'.padEnd(20), 'status'.padEnd(11), 'verified', 'image'.padEnd(40), 'deployer'.padEnd(16), 'approved by'.padEnd(16), 'sha256'].join('  '));
-  for (const e of newestFirst) io.out(listRow(e));
+  // The image column is as wide as its longest value, so long registry names keep the columns aligned.
+  const imageWidth = Math.max(40, ...newestFirst.map((e) => imageCell(e).length));
+  io.out(['line', 'finished'.padEnd(20), 'status'.padEnd(11), 'verified', 'image'.padEnd(imageWidth), 'deployer'.padEnd(16), 'approved by'.padEnd(16), 'sha256'].join('  '));
+  for (const e of newestFirst) io.out(listRow(e, imageWidth));
   return 0;
 }
 

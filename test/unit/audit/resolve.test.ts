@@ -93,3 +93,15 @@ describe('shipline audit resolve (the rollback workflow\'s target)', () => {
 
   it('rejects a --to it cannot read', () => expect(parseTo('last week')).toMatch(/^--to takes previous/));
 });
+
+describe('shipline audit list', () => {
+  it('keeps its columns aligned when an image name is longer than the default width', async () => {
+    const long = makeRecord({ digest: DIGEST_A });
+    long.image = { ...(long.image as NonNullable<AuditRecord['image']>), name: 'registry.internal.example.com:5000/platform/payments/api-gateway' };
+    const { path } = ledger([makeRecord({ digest: DIGEST_B }), long]);
+    const out: string[] = [];
+    expect(await runAuditCli(['list', '--environment', 'production', '--file', path], { out: (l) => out.push(l), err: () => {} }, {})).toBe(0);
+    const shaColumn = (out[0] as string).indexOf('sha256');
+    for (const row of out.slice(1)) expect(row.slice(shaColumn)).toMatch(/^[a-f0-9]{12}$/);
+  });
+});
