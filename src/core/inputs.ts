@@ -130,17 +130,25 @@ export class InputReader {
    * A YAML/JSON document given inline, or the path of a file holding one. Malformed YAML names the
    * line and column.
    */
-  async yamlOrFile(name: string): Promise<YamlSource | undefined> {
+  /**
+   * The text of a document given inline, or read from the file whose path (`*.yml`, `*.yaml`,
+   * `*.json`, relative to the workspace) is the whole value. Undefined when the input is blank.
+   */
+  textOrFile(name: string): { text: string; file?: string } | undefined {
     const raw = this.get(name);
     if (raw.trim() === '') return undefined;
-    let text = raw;
-    let file: string | undefined;
     const single = raw.trim();
-    if (!single.includes('\n') && /\.(ya?ml|json)$/i.test(single) && !/^[[{-]/.test(single)) {
-      file = isAbsolute(single) ? single : resolve(this.workspace, single);
-      if (!existsSync(file)) throw new ConfigurationError(name, `file ${single} does not exist`);
-      text = readFileSync(file, 'utf8');
-    }
+    if (single.includes('\n') || !/\.(ya?ml|json)$/i.test(single) || /^[[{-]/.test(single)) return { text: raw };
+    const file = isAbsolute(single) ? single : resolve(this.workspace, single);
+    if (!existsSync(file)) throw new ConfigurationError(name, `file ${single} does not exist`);
+    return { text: readFileSync(file, 'utf8'), file };
+  }
+
+  async yamlOrFile(name: string): Promise<YamlSource | undefined> {
+    const source = this.textOrFile(name);
+    if (!source) return undefined;
+    const { text, file } = source;
+    const single = this.get(name).trim();
     const { parseDocument } = await import('./yaml.js');
     const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
     const problem = doc.errors[0];

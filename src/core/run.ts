@@ -4,7 +4,7 @@
  * job summary even when the action failed, and dispatches `post:` steps through saved state.
  */
 import { tmpdir } from 'node:os';
-import { ActionFailedError, ConfigurationError, errorMessage, isUserFacing } from './errors.js';
+import { ConfigurationError, errorMessage, isUserFacing } from './errors.js';
 import { createExec, ExecError, type Exec } from './exec.js';
 import { InputReader } from './inputs.js';
 import { RunnerLogger, type Logger } from './log.js';
@@ -132,4 +132,3 @@ export async function runAction<I>(
   return exitCode;
 }
 
-export { ActionFailedError, ConfigurationError };

@@ -4,8 +4,6 @@
  * rule (and every one-line error, named after the input the user typed) is the same as in the
  * single actions — and all of it runs before the cluster, Slack or GitHub is touched.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import { ConfigurationError, InputReader, type Services } from '../../core/index.js';
 import { STRATEGIES } from '../../kube/options.js';
 import type { RolloutInputs } from '../../kube/options.js';
@@ -74,13 +72,7 @@ export async function readDeployInputs(input: InputReader, services: Services): 
   input.secret('github-token');
 
   // {{ url }} in the smoke checks is the environment's URL (in a checks file too: read it first).
-  let checksText = raw('smoke-checks');
-  const checksFile = checksText.trim();
-  if (!checksFile.includes('\n') && /\.(ya?ml|json)$/i.test(checksFile)) {
-    const path = isAbsolute(checksFile) ? checksFile : resolve(services.workspace, checksFile);
-    if (!existsSync(path)) throw new ConfigurationError('smoke-checks', `file ${checksFile} does not exist`);
-    checksText = readFileSync(path, 'utf8');
-  }
+  const checksText = input.textOrFile('smoke-checks')?.text ?? '';
   const smokeChecks = checksText.replace(/\{\{\s*url\s*\}\}/g, (environmentUrl ?? input.optional('smoke-url') ?? '').replace(/\/$/, ''));
   const smokeUrl = input.optional('smoke-url');
   // With checks, smoke-url is only the base of {{ url }}; alone, it is the one check.

@@ -99,3 +99,15 @@ describe('InputReader', () => {
     expect(await r.yamlOrFile('absent')).toBeUndefined();
   });
 });
+
+describe('InputReader.textOrFile', () => {
+  it('returns inline text as given, or the content of the named file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'text-or-file-'));
+    writeFileSync(join(dir, 'c.yml'), 'from: file\n');
+    const r = reader({ inline: '- a\n- b', file: 'c.yml', missing: 'gone.yaml' }, dir);
+    expect(r.textOrFile('inline')).toEqual({ text: '- a\n- b' });
+    expect(r.textOrFile('file')).toEqual({ text: 'from: file\n', file: join(dir, 'c.yml') });
+    expect(r.textOrFile('absent')).toBeUndefined();
+    expect(() => r.textOrFile('missing')).toThrow("Input 'missing': file gone.yaml does not exist");
+  });
+});

@@ -1,0 +1,2 @@
+import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
+import{b as o}from"./chunk-Z2244HAK.js";import"./chunk-JHD5NR2J.js";import"./chunk-PATETNWK.js";import"./chunk-5V6A2K7X.js";import"./chunk-QVYXNAN3.js";import"./chunk-XTUIZPUZ.js";var c={name:"slack-notify",readInputs:(t,i)=>o(t,i),run:async(t,i)=>{let{runSlackNotify:n}=await import("./run-O7WNSJT7.js");await n(t,i)}};export{c as slackNotify};

@@ -1,2 +1,0 @@
-import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
-import{a as e}from"./chunk-EQVELKJU.js";import"./chunk-PATETNWK.js";import"./chunk-TNJIBLPB.js";import"./chunk-QVYXNAN3.js";import"./chunk-XTUIZPUZ.js";var s={name:"smoke-test",readInputs:t=>e(t),run:async(t,o)=>{let{runSmokeTest:n}=await import("./run-YVQX52A3.js");await n(t,o)}};export{s as smokeTest};

@@ -1,0 +1,2 @@
+import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
+import{c as n}from"./chunk-VR6SE5PW.js";import"./chunk-SLL4ZKJY.js";import"./chunk-PATETNWK.js";import"./chunk-5V6A2K7X.js";import"./chunk-QVYXNAN3.js";import"./chunk-XTUIZPUZ.js";var l={name:"rollout",readInputs:(o,t)=>n(o,t),run:async(o,t)=>{let{rolloutAction:i}=await import("./run-UTSG424D.js");await i(o,t)}};export{l as rollout};

@@ -1,2 +1,0 @@
-import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
-import{c as o}from"./chunk-JSRDLFOE.js";import"./chunk-KYNXUN4C.js";import"./chunk-PATETNWK.js";import"./chunk-TNJIBLPB.js";import"./chunk-QVYXNAN3.js";import"./chunk-XTUIZPUZ.js";var e={name:"audit-record",readInputs:(t,i)=>o(t,i),run:async(t,i)=>{let{runAuditRecord:r}=await import("./run-3EWG6LJ6.js");await r(t,i)}};export{e as auditRecord};

@@ -1,2 +1,0 @@
-import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
-import{c as n}from"./chunk-F5E2KESP.js";import"./chunk-SLL4ZKJY.js";import"./chunk-PATETNWK.js";import"./chunk-TNJIBLPB.js";import"./chunk-QVYXNAN3.js";import"./chunk-XTUIZPUZ.js";var l={name:"rollout",readInputs:(o,t)=>n(o,t),run:async(o,t)=>{let{rolloutAction:i}=await import("./run-GFYANYKD.js");await i(o,t)}};export{l as rollout};

@@ -1,0 +1,2 @@
+import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
+import{c as o}from"./chunk-JSRDLFOE.js";import"./chunk-KYNXUN4C.js";import"./chunk-PATETNWK.js";import"./chunk-5V6A2K7X.js";import"./chunk-QVYXNAN3.js";import"./chunk-XTUIZPUZ.js";var e={name:"audit-record",readInputs:(t,i)=>o(t,i),run:async(t,i)=>{let{runAuditRecord:r}=await import("./run-I236NLSS.js");await r(t,i)}};export{e as auditRecord};

@@ -1,0 +1,2 @@
+import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
+import{b as a,c as b,d as c,e as d,f as e}from"./chunk-RMLTUEL7.js";import"./chunk-PATETNWK.js";import"./chunk-5V6A2K7X.js";import"./chunk-QVYXNAN3.js";import"./chunk-XTUIZPUZ.js";export{c as containersOf,d as imagesOf,a as parseImageOverrides,b as podSpecsOf,e as substituteImages};

@@ -1,2 +1,0 @@
-import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
-import{b as a,c as b,d as c,e as d,f as e}from"./chunk-RMLTUEL7.js";import"./chunk-PATETNWK.js";import"./chunk-TNJIBLPB.js";import"./chunk-QVYXNAN3.js";import"./chunk-XTUIZPUZ.js";export{c as containersOf,d as imagesOf,a as parseImageOverrides,b as podSpecsOf,e as substituteImages};

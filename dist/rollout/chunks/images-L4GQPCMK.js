@@ -1,2 +1,0 @@
-import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
-import{b as a,c as b,d as c,e as d,f as e}from"./chunk-JJVSPZ6E.js";import"./chunk-DO4STZ54.js";import"./chunk-ORKPRCK3.js";export{c as containersOf,d as imagesOf,a as parseImageOverrides,b as podSpecsOf,e as substituteImages};

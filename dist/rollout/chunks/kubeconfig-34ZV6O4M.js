@@ -1,2 +1,0 @@
-import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
-import{a,b,c,d}from"./chunk-FIG65G35.js";import"./chunk-DO4STZ54.js";import"./chunk-ORKPRCK3.js";export{c as contextNamespaceOf,a as kubeconfigSecrets,b as readKubeconfig,d as writeKubeconfig};

@@ -1,0 +1,2 @@
+import{createRequire as __shiplineCreateRequire}from'node:module';const require=__shiplineCreateRequire(import.meta.url);
+import{a,b,c,d}from"./chunk-QQBYAOGO.js";import"./chunk-JL6P4GYP.js";import"./chunk-ORKPRCK3.js";export{c as contextNamespaceOf,a as kubeconfigSecrets,b as readKubeconfig,d as writeKubeconfig};
